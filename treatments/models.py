@@ -1,0 +1,853 @@
+"""The clinical knowledge base.
+
+Every clinical record carries a review status and review dates, and keeps its full history
+(django-simple-history). Records refer to each other by slug or key (natural keys), so the
+fixtures in ``fixtures/`` never mention a numeric id. Clinical *rules* (what is safe for whom)
+live in ``treatments/explorer.py``; this module only states what a record is.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+# --- vocabularies -------------------------------------------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class Region(models.TextChoices):
+    US = "US", "United States"
+    UK = "UK", "United Kingdom"
+    EU = "EU", "European Union"
+    INTL = "INTL", "International"
+
+
+class SiteOfAction(models.TextChoices):
+    PERIPHERAL = "peripheral", "Peripheral"
+    CENTRAL = "central", "Central"
+    BOTH = "both", "Peripheral and central"
+
+
+class PainMechanism(models.TextChoices):
+    PERIPHERAL = "peripheral", "Peripheral neuropathic"
+    CENTRAL = "central", "Central neuropathic"
+    MIXED = "mixed", "Mixed"
+    NOT_NEUROPATHIC = "not_neuropathic", "Not neuropathic"
+
+
+class ConditionCategory(models.TextChoices):
+    METABOLIC = "metabolic", "Metabolic and nutritional polyneuropathy"
+    INFECTIOUS = "infectious", "Infectious and post-infectious"
+    TOXIC = "toxic", "Toxic and drug-induced"
+    INFLAMMATORY = "inflammatory", "Inflammatory and immune-mediated"
+    COMPRESSION = "compression", "Compression and entrapment (focal)"
+    RADICULAR = "radicular", "Radiculopathy"
+    CRANIAL = "cranial", "Cranial neuralgia"
+    HEREDITARY = "hereditary", "Hereditary"
+    IDIOPATHIC = "idiopathic", "Idiopathic and small-fibre"
+    CENTRAL = "central", "Central neuropathic pain"
+    REGIONAL = "regional", "Regional pain syndromes and post-amputation pain"
+    NOT_NEUROPATHIC = "not_neuropathic", "Related pain conditions (not neuropathic)"
+
+
+class Symptom(models.TextChoices):
+    BURNING = "burning", "Burning pain"
+    SHOOTING = "shooting", "Shooting or electric-shock pain"
+    ALLODYNIA = "allodynia", "Allodynia (pain from a normally painless stimulus)"
+    HYPERALGESIA = "hyperalgesia", "Hyperalgesia (more pain than expected from a painful stimulus)"
+    PARESTHESIA = "paresthesia", "Paresthesia (pins and needles, tingling)"
+    DYSESTHESIA = "dysesthesia", "Dysesthesia (unpleasant abnormal sensation)"
+    NUMBNESS = "numbness", "Numbness"
+    WEAKNESS = "weakness", "Weakness"
+    IMBALANCE = "imbalance", "Imbalance"
+    CRAMPS = "cramps", "Muscle cramps"
+    AUTONOMIC = "autonomic", "Autonomic symptoms"
+    FATIGUE = "fatigue", "Fatigue"
+    SLEEP = "sleep", "Sleep disturbance"
+    SWELLING = "swelling", "Swelling, colour or temperature change"
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", "Oral"
+    OROMUCOSAL = "oromucosal", "Oromucosal spray"
+    TOPICAL = "topical", "Topical"
+    INJECTION = "injection", "Injection or infusion"
+    INTRATHECAL = "intrathecal", "Intrathecal"
+    DEVICE = "device", "Device"
+    SURGERY = "surgery", "Surgery"
+    NON_DRUG = "non_drug", "Non-drug therapy"
+
+
+class Line(models.TextChoices):
+    FIRST = "first", "First line"
+    SECOND = "second", "Second line"
+    THIRD = "third", "Third line"
+    SPECIALIST = "specialist", "Specialist use only"
+    INCONCLUSIVE = "inconclusive", "Inconclusive evidence"
+    NOT_RECOMMENDED = "not_recommended", "Not recommended"
+
+
+class Strength(models.TextChoices):
+    """The guideline's own grading system, recorded as published (GRADE or AAN/EFNS levels)."""
+
+    STRONG_FOR = "strong_for", "Strong (GRADE) for"
+    WEAK_FOR = "weak_for", "Weak (GRADE) for"
+    WEAK_AGAINST = "weak_against", "Weak (GRADE) against"
+    STRONG_AGAINST = "strong_against", "Strong (GRADE) against"
+    LEVEL_A = "level_a", "Level A"
+    LEVEL_B = "level_b", "Level B"
+    LEVEL_C = "level_c", "Level C"
+    LEVEL_U = "level_u", "Level U (insufficient evidence)"
+    GOOD_PRACTICE = "good_practice", "Good practice point / consensus"
+    NOT_GRADED = "not_graded", "Not graded"
+
+
+class Quality(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+    VERY_LOW = "very_low", "Very low"
+    NOT_GRADED = "not_graded", "Not graded"
+
+
+class CautionLevel(models.TextChoices):
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+    AVOID = "avoid", "Avoid"
+    CAUTION = "caution", "Use with caution"
+    ADJUST_DOSE = "adjust_dose", "Adjust dose"
+    MAY_BENEFIT = "may_benefit", "May benefit"
+
+
+class Severity(models.TextChoices):
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+    MAJOR = "major", "Major"
+    MODERATE = "moderate", "Moderate"
+    MINOR = "minor", "Minor"
+    BENEFICIAL = "beneficial", "Beneficial combination"
+
+
+class ProcedureRole(models.TextChoices):
+    FIRST_LINE = "first_line", "First-line option"
+    OPTION = "option", "Option"
+    REFRACTORY = "refractory", "For refractory cases"
+    SPECIALIST = "specialist", "Specialist option"
+    NOT_RECOMMENDED = "not_recommended", "Not recommended"
+
+
+class WorkupPriority(models.TextChoices):
+    INITIAL = "initial", "Initial"
+    TARGETED = "targeted", "Targeted"
+
+
+# --- shared parts -------------------------------------------------------------------------
+
+
+class ClinicalQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ReviewStatus.PUBLISHED)
+
+
+class NaturalKeyManager(models.Manager.from_queryset(ClinicalQuerySet)):
+    """Looks records up by the fields named in ``Model.NATURAL_KEY`` (for fixtures)."""
+
+    use_in_migrations = False
+
+    def get_by_natural_key(self, *values):
+        lookups = {}
+        for field, value in zip(self.model.NATURAL_KEY, values, strict=True):
+            if value in ("", None) and field.endswith("__slug"):
+                lookups[field.removesuffix("__slug") + "__isnull"] = True
+            else:
+                lookups[field] = value
+        return self.get(**lookups)
+
+
+class ClinicalRecord(models.Model):
+    """Review state shared by every clinical record."""
+
+    status = models.CharField(
+        max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, db_index=True
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+
+    objects = NaturalKeyManager()
+
+    NATURAL_KEY = ("slug",)
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        values = []
+        for field in self.NATURAL_KEY:
+            value = self
+            for part in field.split("__"):
+                value = getattr(value, part) if value is not None else None
+            values.append("" if value is None else value)
+        return tuple(values)
+
+
+def _sources_field():
+    return models.ManyToManyField("Source", blank=True, related_name="+")
+
+
+# --- reference records ----------------------------------------------------------------------
+
+
+class Source(ClinicalRecord):
+    class Kind(models.TextChoices):
+        GUIDELINE = "guideline", "Clinical guideline"
+        LABEL = "label", "Product label / SmPC"
+        REGULATORY = "regulatory", "Regulatory notice"
+        SYSTEMATIC_REVIEW = "systematic_review", "Systematic review / meta-analysis"
+        TRIAL = "trial", "Trial or cohort study"
+        REVIEW = "review", "Narrative review"
+        REFERENCE = "reference", "Reference work"
+
+    key = models.SlugField(max_length=80, unique=True, help_text="Stable citation key, e.g. finnerup-2015.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    short_name = models.CharField(max_length=80, help_text="How the UI names it, e.g. 'NeuPSIG 2015'.")
+    title = models.CharField(max_length=400)
+    authors = models.CharField(max_length=400, blank=True, help_text="Authors or issuing organisation.")
+    year = models.PositiveSmallIntegerField()
+    publisher = models.CharField(max_length=200, blank=True, help_text="Journal or publisher.")
+    doi = models.CharField(max_length=120, blank=True)
+    pmid = models.CharField(max_length=12, blank=True)
+    url = models.URLField(max_length=400, blank=True)
+    region = models.CharField(max_length=4, choices=Region.choices, default=Region.INTL)
+    notes = models.TextField(blank=True)
+
+    NATURAL_KEY = ("key",)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            # A source nobody can find is not a citation.
+            models.CheckConstraint(
+                condition=~Q(doi="") | ~Q(pmid="") | ~Q(url=""),
+                name="treatments_source_has_identifier",
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def get_absolute_url(self):
+        return reverse("treatments:source", args=[self.key])
+
+    @property
+    def link(self):
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return self.url
+
+
+class PatientFactor(ClinicalRecord):
+    """A patient characteristic that changes the choice. The slugs are fixed: UI and API use them."""
+
+    SLUGS = (
+        "older-adult",
+        "renal-impairment",
+        "hepatic-impairment",
+        "pregnancy",
+        "breastfeeding",
+        "cardiac-conduction-disease",
+        "respiratory-disease",
+        "substance-use-disorder",
+        "depression",
+        "anxiety",
+        "insomnia",
+        "epilepsy",
+        "narrow-angle-glaucoma",
+        "falls-risk",
+        "bleeding-risk",
+        "hla-b-1502-positive",
+        "urinary-retention",
+    )
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    display_order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["display_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Condition(ClinicalRecord):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    synonyms = models.JSONField(default=list, blank=True, help_text="Other names and abbreviations.")
+    icd10_codes = models.JSONField(default=list, help_text="ICD-10-CM codes, with the dot, e.g. E11.42.")
+    category = models.CharField(max_length=20, choices=ConditionCategory.choices)
+    pain_mechanism = models.CharField(max_length=20, choices=PainMechanism.choices)
+    description = models.TextField(help_text="For clinicians.")
+    patient_description = models.TextField(help_text="Plain language, reading grade 8 or below.")
+    symptoms = models.JSONField(default=list, blank=True)
+    sources = _sources_field()
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:condition", args=[self.slug])
+
+    @property
+    def is_neuropathic(self):
+        return self.pain_mechanism != PainMechanism.NOT_NEUROPATHIC
+
+    def symptom_labels(self):
+        labels = dict(Symptom.choices)
+        return [labels.get(s, s) for s in self.symptoms]
+
+
+class DrugClass(ClinicalRecord):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    abbreviation = models.CharField(max_length=20, blank=True, help_text="e.g. SNRI, TCA.")
+    mechanism = models.TextField()
+    site_of_action = models.CharField(max_length=12, choices=SiteOfAction.choices)
+    description = models.TextField(blank=True)
+    sources = _sources_field()
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "drug classes"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:drug_class", args=[self.slug])
+
+
+class Drug(ClinicalRecord):
+    generic_name = models.CharField(max_length=120, help_text="International non-proprietary name.")
+    slug = models.SlugField(max_length=80, unique=True)
+    brand_names = models.JSONField(default=list, blank=True)
+    atc_code = models.CharField(max_length=7, blank=True)
+    drug_class = models.ForeignKey(DrugClass, on_delete=models.PROTECT, related_name="drugs")
+    routes = models.JSONField(default=list)
+    formulations = models.TextField(blank=True)
+    hepatic_guidance = models.TextField(blank=True)
+    common_adverse_effects = models.TextField(blank=True)
+    serious_adverse_effects = models.TextField(blank=True)
+    boxed_warning = models.TextField(blank=True)
+    cns_active = models.BooleanField(default=False, help_text="Counts towards the Beers ≥3 CNS-active drugs rule.")
+    serotonergic = models.BooleanField(default=False)
+    anticholinergic_burden = models.PositiveSmallIntegerField(
+        default=0, help_text="Anticholinergic burden score (0–3)."
+    )
+    # Plain-language patient text.
+    patient_what_for = models.TextField(blank=True)
+    patient_how_to_take = models.TextField(blank=True)
+    patient_time_to_effect = models.TextField(blank=True)
+    patient_side_effects = models.TextField(blank=True)
+    patient_when_to_call = models.TextField(blank=True)
+    sources = _sources_field()
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["generic_name"]
+        constraints = [
+            # The anticholinergic burden scale runs from 0 to 3.
+            models.CheckConstraint(
+                condition=Q(anticholinergic_burden__lte=3), name="treatments_drug_acb_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.generic_name
+
+    def get_absolute_url(self):
+        return reverse("treatments:drug", args=[self.slug])
+
+    def route_labels(self):
+        labels = dict(Route.choices)
+        return [labels.get(r, r) for r in self.routes]
+
+
+class DoseGuidance(ClinicalRecord):
+    """Structured adult dosing for one region and context (e.g. US label, trigeminal neuralgia)."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="doses")
+    region = models.CharField(max_length=4, choices=Region.choices)
+    context = models.CharField(max_length=120, help_text="Indication or formulation, e.g. 'neuropathic pain'.")
+    route = models.CharField(max_length=12, choices=Route.choices, default=Route.ORAL)
+    unit = models.CharField(max_length=20, default="mg/day")
+    starting_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    usual_target_low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    usual_target_high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    frequency = models.CharField(max_length=120, blank=True)
+    titration = models.TextField(blank=True)
+    is_default = models.BooleanField(
+        default=False, help_text="The dosing the explorer uses for renal limits and summaries."
+    )
+    sources = _sources_field()
+
+    NATURAL_KEY = ("drug__slug", "region", "context")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "-is_default", "region", "context"]
+        verbose_name_plural = "dose guidance"
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "region", "context"], name="treatments_doseguidance_unique"),
+            # Start ≤ target ≤ maximum; a reversed range is always a data-entry error.
+            models.CheckConstraint(
+                condition=Q(starting_dose__isnull=True)
+                | Q(max_daily_dose__isnull=True)
+                | Q(starting_dose__lte=F("max_daily_dose")),
+                name="treatments_doseguidance_start_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(usual_target_low__isnull=True)
+                | Q(usual_target_high__isnull=True)
+                | Q(usual_target_low__lte=F("usual_target_high")),
+                name="treatments_doseguidance_target_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(usual_target_high__isnull=True)
+                | Q(max_daily_dose__isnull=True)
+                | Q(usual_target_high__lte=F("max_daily_dose")),
+                name="treatments_doseguidance_target_lte_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug} — {self.context} ({self.region})"
+
+    def clean(self):
+        errors = {}
+        if self.starting_dose and self.max_daily_dose and self.starting_dose > self.max_daily_dose:
+            errors["starting_dose"] = "The starting dose is above the maximum daily dose."
+        if self.usual_target_low and self.usual_target_high and self.usual_target_low > self.usual_target_high:
+            errors["usual_target_low"] = "The low end of the target range is above the high end."
+        if self.usual_target_high and self.max_daily_dose and self.usual_target_high > self.max_daily_dose:
+            errors["usual_target_high"] = "The target range goes above the maximum daily dose."
+        if errors:
+            raise ValidationError(errors)
+
+
+class RenalDoseBand(ClinicalRecord):
+    """Maximum dose for a creatinine-clearance band [crcl_min, crcl_max) in mL/min."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="renal_bands")
+    region = models.CharField(max_length=4, choices=Region.choices, default=Region.US)
+    crcl_min = models.PositiveSmallIntegerField(help_text="Lower bound, inclusive (mL/min).")
+    crcl_max = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Upper bound, exclusive (mL/min); empty = no upper bound."
+    )
+    max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=20, default="mg/day")
+    dosing_interval = models.CharField(max_length=120, blank=True)
+    avoid = models.BooleanField(default=False, help_text="Avoid / not recommended in this band.")
+    note = models.TextField(blank=True)
+    sources = _sources_field()
+
+    NATURAL_KEY = ("drug__slug", "region", "crcl_min")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "region", "-crcl_min"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "region", "crcl_min"], name="treatments_renaldoseband_unique"),
+            # Bounds must be ordered, or the band matches nobody.
+            models.CheckConstraint(
+                condition=Q(crcl_max__isnull=True) | Q(crcl_min__lt=F("crcl_max")),
+                name="treatments_renaldoseband_bounds_ordered",
+            ),
+            # A band either caps the dose or says avoid; never neither.
+            models.CheckConstraint(
+                condition=Q(avoid=True) | Q(max_daily_dose__isnull=False),
+                name="treatments_renaldoseband_limit_or_avoid",
+            ),
+        ]
+
+    def __str__(self):
+        upper = f"{self.crcl_max}" if self.crcl_max is not None else "∞"
+        return f"{self.drug}: CrCl {self.crcl_min}–{upper} mL/min ({self.region})"
+
+    def clean(self):
+        if self.crcl_max is not None and self.crcl_min is not None and self.crcl_min >= self.crcl_max:
+            raise ValidationError({"crcl_max": "The upper CrCl bound must be above the lower bound."})
+        if not self.avoid and self.max_daily_dose is None:
+            raise ValidationError({"max_daily_dose": "Give a maximum daily dose or tick 'avoid'."})
+
+    def contains(self, crcl):
+        return crcl >= self.crcl_min and (self.crcl_max is None or crcl < self.crcl_max)
+
+    @property
+    def band_label(self):
+        if self.crcl_max is None:
+            return f"CrCl ≥ {self.crcl_min} mL/min"
+        if self.crcl_min == 0:
+            return f"CrCl < {self.crcl_max} mL/min"
+        return f"CrCl {self.crcl_min}–{self.crcl_max - 1} mL/min"
+
+
+class ControlledSchedule(ClinicalRecord):
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="schedules")
+    region = models.CharField(max_length=4, choices=Region.choices)
+    schedule = models.CharField(max_length=80, help_text="e.g. 'Schedule IV (CIV)', 'Schedule 3 CD'.")
+    note = models.TextField(blank=True)
+    sources = _sources_field()
+
+    NATURAL_KEY = ("drug__slug", "region")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "region"], name="treatments_controlledschedule_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.schedule} ({self.region})"
+
+
+class RegulatoryApproval(ClinicalRecord):
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="approvals")
+    region = models.CharField(max_length=4, choices=Region.choices)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals"
+    )
+    indication = models.CharField(max_length=200)
+    product = models.CharField(max_length=120, blank=True, help_text="Brand or product, e.g. 'Lyrica CR'.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sources = _sources_field()
+
+    NATURAL_KEY = ("drug__slug", "region", "indication")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "region", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drug", "region", "indication"], name="treatments_regulatoryapproval_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.indication} ({self.region} {self.year or ''})".strip()
+
+
+class Procedure(ClinicalRecord):
+    class Category(models.TextChoices):
+        NERVE_BLOCK = "nerve_block", "Nerve or sympathetic block"
+        INJECTION = "injection", "Spinal injection"
+        ABLATION = "ablation", "Radiofrequency procedure"
+        NEUROMODULATION = "neuromodulation", "Neuromodulation"
+        INTRATHECAL = "intrathecal", "Intrathecal drug delivery"
+        SURGERY = "surgery", "Surgery"
+        RADIOSURGERY = "radiosurgery", "Radiosurgery"
+        IMMUNOTHERAPY = "immunotherapy", "Immunotherapy"
+        REHABILITATION = "rehabilitation", "Rehabilitation and physical therapy"
+        PSYCHOLOGICAL = "psychological", "Psychological therapy"
+        SELF_CARE = "self_care", "Self-care and prevention"
+
+    class Invasiveness(models.TextChoices):
+        NON_INVASIVE = "non_invasive", "Non-invasive"
+        MINIMALLY_INVASIVE = "minimally_invasive", "Minimally invasive"
+        INVASIVE = "invasive", "Invasive (surgery or implant)"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    invasiveness = models.CharField(max_length=20, choices=Invasiveness.choices)
+    route = models.CharField(max_length=12, choices=Route.choices)
+    site_of_action = models.CharField(max_length=12, choices=SiteOfAction.choices, blank=True)
+    description = models.TextField()
+    risks = models.TextField(blank=True)
+    patient_text = models.TextField(blank=True)
+    sources = _sources_field()
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:procedure", args=[self.slug])
+
+
+class Diagnostic(ClinicalRecord):
+    class Category(models.TextChoices):
+        BLOOD = "blood", "Blood test"
+        ELECTRODIAGNOSTIC = "electrodiagnostic", "Electrodiagnostic study"
+        IMAGING = "imaging", "Imaging"
+        BIOPSY = "biopsy", "Biopsy"
+        GENETIC = "genetic", "Genetic test"
+        CSF = "csf", "Cerebrospinal fluid"
+        AUTONOMIC = "autonomic", "Autonomic testing"
+        SENSORY = "sensory", "Sensory testing"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    detects = models.TextField(help_text="What the test detects or rules out.")
+    loinc_code = models.CharField(max_length=12, blank=True)
+    patient_text = models.TextField(blank=True)
+    sources = _sources_field()
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("treatments:diagnostic", args=[self.slug])
+
+
+# --- relations that carry the clinical knowledge -----------------------------------------------
+
+
+class Recommendation(ClinicalRecord):
+    """One guideline's position on a drug class or a drug for a condition (one row per guideline)."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="recommendations")
+    drug_class = models.ForeignKey(
+        DrugClass, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations"
+    )
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations")
+    guideline = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="recommendations")
+    line = models.CharField(max_length=16, choices=Line.choices)
+    strength = models.CharField(max_length=16, choices=Strength.choices, default=Strength.NOT_GRADED)
+    quality = models.CharField(max_length=12, choices=Quality.choices, default=Quality.NOT_GRADED)
+    nnt = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    nnt_ci_low = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    nnt_ci_high = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    nnh = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    nnh_ci_low = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    nnh_ci_high = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    wording = models.TextField(help_text="The guideline's own wording, quoted or closely paraphrased.")
+    note = models.TextField(blank=True)
+    sources = _sources_field()
+
+    NATURAL_KEY = ("condition__slug", "guideline__key", "drug_class__slug", "drug__slug")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["condition__name", "guideline__key"]
+        constraints = [
+            # A recommendation is about exactly one thing: a class or a drug.
+            models.CheckConstraint(
+                condition=(Q(drug_class__isnull=False) & Q(drug__isnull=True))
+                | (Q(drug_class__isnull=True) & Q(drug__isnull=False)),
+                name="treatments_recommendation_one_target",
+            ),
+            # One row per guideline per option, so disagreement is visible rather than duplicated.
+            models.UniqueConstraint(
+                fields=["condition", "guideline", "drug_class"],
+                condition=Q(drug_class__isnull=False),
+                name="treatments_recommendation_unique_class",
+            ),
+            models.UniqueConstraint(
+                fields=["condition", "guideline", "drug"],
+                condition=Q(drug__isnull=False),
+                name="treatments_recommendation_unique_drug",
+            ),
+            models.CheckConstraint(
+                condition=Q(nnt_ci_low__isnull=True) | Q(nnt_ci_high__isnull=True) | Q(nnt_ci_low__lte=F("nnt_ci_high")),
+                name="treatments_recommendation_nnt_ci_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(nnh_ci_low__isnull=True) | Q(nnh_ci_high__isnull=True) | Q(nnh_ci_low__lte=F("nnh_ci_high")),
+                name="treatments_recommendation_nnh_ci_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.guideline}: {self.target} for {self.condition} — {self.get_line_display()}"
+
+    @property
+    def target(self):
+        return self.drug or self.drug_class
+
+    def clean(self):
+        if bool(self.drug_class_id) == bool(self.drug_id):
+            raise ValidationError("Choose either a drug class or a drug, not both and not neither.")
+
+
+class ProcedureIndication(ClinicalRecord):
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="procedure_indications")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="indications")
+    role = models.CharField(max_length=16, choices=ProcedureRole.choices)
+    strength = models.CharField(max_length=16, choices=Strength.choices, default=Strength.NOT_GRADED)
+    evidence = models.TextField(help_text="What the evidence and guidelines say, with the source.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("condition__slug", "procedure__slug")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["condition__name", "procedure__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "procedure"], name="treatments_procedureindication_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.procedure} for {self.condition}"
+
+
+class WorkupItem(ClinicalRecord):
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="workup")
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.PROTECT, related_name="workup_items")
+    priority = models.CharField(max_length=10, choices=WorkupPriority.choices)
+    rationale = models.TextField()
+    sources = _sources_field()
+
+    NATURAL_KEY = ("condition__slug", "diagnostic__slug")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["condition__name", "priority", "diagnostic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "diagnostic"], name="treatments_workupitem_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.diagnostic} in {self.condition} ({self.priority})"
+
+
+class Caution(ClinicalRecord):
+    """How a patient factor changes the use of a drug or a whole class."""
+
+    factor = models.ForeignKey(PatientFactor, on_delete=models.PROTECT, related_name="cautions")
+    drug_class = models.ForeignKey(DrugClass, on_delete=models.PROTECT, null=True, blank=True, related_name="cautions")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, null=True, blank=True, related_name="cautions")
+    level = models.CharField(max_length=16, choices=CautionLevel.choices)
+    text = models.TextField(help_text="For clinicians: the reason and what to do.")
+    region = models.CharField(max_length=4, choices=Region.choices, blank=True)
+    sources = _sources_field()
+
+    NATURAL_KEY = ("factor__slug", "drug_class__slug", "drug__slug")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["factor__display_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(drug_class__isnull=False) & Q(drug__isnull=True))
+                | (Q(drug_class__isnull=True) & Q(drug__isnull=False)),
+                name="treatments_caution_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["factor", "drug_class"], condition=Q(drug_class__isnull=False), name="treatments_caution_unique_class"
+            ),
+            models.UniqueConstraint(
+                fields=["factor", "drug"], condition=Q(drug__isnull=False), name="treatments_caution_unique_drug"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} — {self.factor}: {self.get_level_display()}"
+
+    @property
+    def target(self):
+        return self.drug or self.drug_class
+
+    def clean(self):
+        if bool(self.drug_class_id) == bool(self.drug_id):
+            raise ValidationError("Choose either a drug class or a drug, not both and not neither.")
+
+
+class Interaction(ClinicalRecord):
+    """An interaction between two drugs, two classes, or a drug and a class."""
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. tramadol--snri.")
+    drug_a = models.ForeignKey(Drug, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    class_a = models.ForeignKey(DrugClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    drug_b = models.ForeignKey(Drug, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    class_b = models.ForeignKey(DrugClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    effect = models.TextField()
+    mechanism = models.TextField(blank=True)
+    management = models.TextField(blank=True)
+    older_adult_only = models.BooleanField(default=False, help_text="Applies only to adults aged 65 or over.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("key",)
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            # Each side names exactly one drug or one class.
+            models.CheckConstraint(
+                condition=(Q(drug_a__isnull=False) & Q(class_a__isnull=True))
+                | (Q(drug_a__isnull=True) & Q(class_a__isnull=False)),
+                name="treatments_interaction_one_a",
+            ),
+            models.CheckConstraint(
+                condition=(Q(drug_b__isnull=False) & Q(class_b__isnull=True))
+                | (Q(drug_b__isnull=True) & Q(class_b__isnull=False)),
+                name="treatments_interaction_one_b",
+            ),
+            # A thing never interacts with itself (same-class duplication is a plan check, not a row).
+            models.CheckConstraint(
+                condition=Q(drug_a__isnull=True) | Q(drug_b__isnull=True) | ~Q(drug_a=F("drug_b")),
+                name="treatments_interaction_not_self_drug",
+            ),
+            models.CheckConstraint(
+                condition=Q(class_a__isnull=True) | Q(class_b__isnull=True) | ~Q(class_a=F("class_b")),
+                name="treatments_interaction_not_self_class",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.side_a} + {self.side_b} ({self.get_severity_display()})"
+
+    @property
+    def side_a(self):
+        return self.drug_a or self.class_a
+
+    @property
+    def side_b(self):
+        return self.drug_b or self.class_b
+
+    def clean(self):
+        errors = []
+        if bool(self.drug_a_id) == bool(self.class_a_id):
+            errors.append("Side A needs exactly one drug or one class.")
+        if bool(self.drug_b_id) == bool(self.class_b_id):
+            errors.append("Side B needs exactly one drug or one class.")
+        if self.drug_a_id and self.drug_a_id == self.drug_b_id:
+            errors.append("A drug cannot interact with itself.")
+        if self.class_a_id and self.class_a_id == self.class_b_id:
+            errors.append("A class cannot interact with itself; same-class duplication is a plan check.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "treatments"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("conditions/<slug:slug>/", views.condition_detail, name="condition"),
+    path("drugs/<slug:slug>/", views.drug_detail, name="drug"),
+    path("classes/<slug:slug>/", views.drug_class_detail, name="drug_class"),
+    path("procedures/<slug:slug>/", views.procedure_detail, name="procedure"),
+    path("diagnostics/<slug:slug>/", views.diagnostic_detail, name="diagnostic"),
+    path("sources/<slug:key>/", views.source_detail, name="source"),
+]
