@@ -223,6 +223,9 @@ class Source(ClinicalRecord):
     pmid = models.CharField(max_length=12, blank=True)
     url = models.URLField(max_length=400, blank=True)
     region = models.CharField(max_length=4, choices=Region.choices, default=Region.INTL)
+    superseded = models.BooleanField(
+        default=False, help_text="A newer edition replaces it: shown for context, ignored when ranking lines."
+    )
     notes = models.TextField(blank=True)
 
     NATURAL_KEY = ("key",)

@@ -6,7 +6,10 @@ app_name = "treatments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("compare/", views.compare, name="compare"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition"),
+    path("conditions/<slug:slug>/options.csv", views.condition_csv, name="condition_csv"),
     path("drugs/<slug:slug>/", views.drug_detail, name="drug"),
     path("classes/<slug:slug>/", views.drug_class_detail, name="drug_class"),
     path("procedures/<slug:slug>/", views.procedure_detail, name="procedure"),

@@ -1,8 +1,323 @@
+import csv
+from dataclasses import replace
+
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from . import explorer
+from . import models as m
+from .filters import ExplorerFilterSet, criteria_from
+from .validation import normalise_icd10
+
+MAX_QUERY_LENGTH = 100
+MAX_COMPARE = 4
 
 
+def _published_sources():
+    return Prefetch("sources", queryset=m.Source.objects.published())
+
+
+@require_GET
 def home(request):
-    return HttpResponse("")
+    conditions = m.Condition.objects.published().only("name", "slug", "category", "synonyms", "pain_mechanism")
+    labels = dict(m.ConditionCategory.choices)
+    groups = {}
+    for condition in conditions:
+        groups.setdefault(condition.category, []).append(condition)
+    ordered = [(labels[c], groups[c]) for c in m.ConditionCategory.values if c in groups]
+    return render(request, "treatments/home.html", {"groups": ordered})
 
 
-condition_detail = drug_detail = drug_class_detail = procedure_detail = diagnostic_detail = source_detail = home
+def _search(q):
+    """Conditions, drugs, classes, procedures and diagnostics matching q (case-insensitive)."""
+    text = Q(name__icontains=q) | Q(synonyms__icontains=q)
+    code = normalise_icd10(q)
+    conditions = m.Condition.objects.published().filter(text | Q(icd10_codes__icontains=code))
+    drugs = (
+        m.Drug.objects.published()
+        .filter(Q(generic_name__icontains=q) | Q(brand_names__icontains=q) | Q(drug_class__abbreviation__iexact=q))
+        .select_related("drug_class")
+    )
+    classes = m.DrugClass.objects.published().filter(Q(name__icontains=q) | Q(abbreviation__iexact=q))
+    procedures = m.Procedure.objects.published().filter(text)
+    diagnostics = m.Diagnostic.objects.published().filter(text)
+
+    def exact_first(objects, names):
+        needle = q.lower()
+        return sorted(objects, key=lambda o: (needle not in [n.lower() for n in names(o)], str(o).lower()))
+
+    return {
+        "conditions": exact_first(conditions, lambda c: [c.name, *c.synonyms, *c.icd10_codes]),
+        "drugs": exact_first(drugs, lambda d: [d.generic_name, *d.brand_names]),
+        "classes": exact_first(classes, lambda c: [c.name, c.abbreviation]),
+        "procedures": exact_first(procedures, lambda p: [p.name, *p.synonyms]),
+        "diagnostics": exact_first(diagnostics, lambda d: [d.name, *d.synonyms]),
+    }
+
+
+@require_GET
+def search(request):
+    q = request.GET.get("q", "").strip()
+    error = ""
+    results = None
+    if len(q) > MAX_QUERY_LENGTH:
+        error = f"Search for at most {MAX_QUERY_LENGTH} characters."
+    elif q:
+        results = _search(q)
+    total = sum(len(v) for v in results.values()) if results else 0
+    return render(
+        request,
+        "treatments/search.html",
+        {"q": q[:MAX_QUERY_LENGTH], "results": results, "total": total, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def explore(request, condition):
+    """Bind the explorer's FilterSet to the query string and run the match. Shared by page and CSV."""
+    data = explorer.load_condition(condition)
+    drugs = sorted(((d.slug, d.name) for d in data.current_drugs.values()), key=lambda c: c[1].lower())
+    classes = sorted({(d.class_slug, d.class_name) for d in data.current_drugs.values()}, key=lambda c: c[1])
+    guidelines = [(g.key, g.short_name) for g in data.guidelines]
+    filterset = ExplorerFilterSet(request.GET, drugs=drugs, classes=classes, guidelines=guidelines)
+    result = None
+    if filterset.form.is_valid():
+        result = explorer.match(data, criteria_from(filterset.form.cleaned_data))
+    return data, filterset, result
+
+
+@require_GET
+def condition_detail(request, slug):
+    condition = get_object_or_404(m.Condition.objects.published().prefetch_related(_published_sources()), slug=slug)
+    data, filterset, result = explore(request, condition)
+    factor_names = dict(filterset.filters["factors"].extra["choices"])
+    drug_names = {slug: d.name for slug, d in data.current_drugs.items()}
+    description = ""
+    if result:
+        named = replace(result.criteria, current=tuple(drug_names[s] for s in result.criteria.current))
+        description = explorer.describe(condition.name, named, factor_names)
+    context = {
+        "condition": condition,
+        "filterset": filterset,
+        "form": filterset.form,
+        "result": result,
+        "description": description,
+        "workup_initial": [w for w in data.workup if w.priority == m.WorkupPriority.INITIAL],
+        "workup_targeted": [w for w in data.workup if w.priority == m.WorkupPriority.TARGETED],
+        "drug_names": drug_names,
+    }
+    template = "treatments/condition.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#explorer"
+    return render(request, template, context)
+
+
+@require_GET
+def condition_csv(request, slug):
+    condition = get_object_or_404(m.Condition.objects.published(), slug=slug)
+    _data, filterset, result = explore(request, condition)
+    if result is None:
+        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in filterset.form.errors.items())
+        return HttpResponse(f"Invalid filter: {errors}\n", status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{condition.slug}-options.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "kind",
+            "slug",
+            "name",
+            "line",
+            "guidelines_disagree",
+            "positions",
+            "nnt",
+            "nnh",
+            "status",
+            "flags",
+            "may_also_help",
+            "dose_limits",
+            "interactions",
+            "sources",
+        ]
+    )
+    for o in result.options:
+        writer.writerow(
+            [
+                o.kind,
+                o.slug,
+                o.name,
+                o.line,
+                "yes" if o.disagree else "no",
+                " | ".join(f"{p.source.short_name}: {p.line_label}, {p.strength_label}" for p in o.positions),
+                explorer.format_number(o.nnt),
+                explorer.format_number(o.nnh),
+                o.status,
+                " | ".join(f"{f.factor_name}: {f.level_label}{' (' + f.subject + ')' if f.subject else ''}" for f in o.flags),
+                ", ".join(b.factor_name for b in o.benefits),
+                " | ".join(limit.text for limit in o.dose_limits),
+                " | ".join(f"{other}: {i.severity_label} — {i.effect}" for other, i in o.interactions),
+                " ".join(s.key for s in o.sources),
+            ]
+        )
+    return response
+
+
+@require_GET
+def drug_detail(request, slug):
+    queryset = explorer.drug_queryset().prefetch_related(
+        _published_sources(),
+        Prefetch("doses", queryset=m.DoseGuidance.objects.published().prefetch_related("sources"), to_attr="all_doses"),
+        Prefetch(
+            "recommendations",
+            queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
+        ),
+        Prefetch("approvals__sources", queryset=m.Source.objects.published()),
+        Prefetch("schedules__sources", queryset=m.Source.objects.published()),
+    )
+    drug = get_object_or_404(queryset, slug=slug)
+    info = explorer.drug_info(drug)
+    interactions = [
+        i
+        for i in explorer.interaction_refs()
+        if (i.a_kind == explorer.KIND_DRUG and i.a_slug == slug)
+        or (i.b_kind == explorer.KIND_DRUG and i.b_slug == slug)
+        or (i.a_kind == explorer.KIND_DRUG_CLASS and i.a_slug == info.class_slug)
+        or (i.b_kind == explorer.KIND_DRUG_CLASS and i.b_slug == info.class_slug)
+    ]
+    interactions.sort(key=lambda i: list(m.Severity.values).index(i.severity))
+    return render(
+        request,
+        "treatments/drug.html",
+        {"drug": drug, "info": info, "interactions": interactions, "recommendations": drug.recommendations.all()},
+    )
+
+
+@require_GET
+def drug_class_detail(request, slug):
+    drug_class = get_object_or_404(
+        m.DrugClass.objects.published().prefetch_related(
+            _published_sources(),
+            Prefetch("drugs", queryset=m.Drug.objects.published()),
+            Prefetch(
+                "recommendations",
+                queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
+            ),
+            Prefetch(
+                "cautions",
+                queryset=m.Caution.objects.published().select_related("factor").prefetch_related("sources"),
+            ),
+        ),
+        slug=slug,
+    )
+    return render(request, "treatments/drug_class.html", {"drug_class": drug_class})
+
+
+@require_GET
+def procedure_detail(request, slug):
+    procedure = get_object_or_404(
+        m.Procedure.objects.published().prefetch_related(
+            _published_sources(),
+            Prefetch(
+                "indications",
+                queryset=m.ProcedureIndication.objects.published().select_related("condition").prefetch_related("sources"),
+            ),
+        ),
+        slug=slug,
+    )
+    return render(request, "treatments/procedure.html", {"procedure": procedure})
+
+
+@require_GET
+def diagnostic_detail(request, slug):
+    diagnostic = get_object_or_404(
+        m.Diagnostic.objects.published().prefetch_related(
+            _published_sources(),
+            Prefetch(
+                "workup_items",
+                queryset=m.WorkupItem.objects.published().select_related("condition").prefetch_related("sources"),
+            ),
+        ),
+        slug=slug,
+    )
+    return render(request, "treatments/diagnostic.html", {"diagnostic": diagnostic})
+
+
+# Everything that can cite a source, with the attribute that names the cited record.
+CITING = [
+    (m.Condition, "Conditions", None),
+    (m.DrugClass, "Drug classes", None),
+    (m.Drug, "Drugs", None),
+    (m.Procedure, "Procedures", None),
+    (m.Diagnostic, "Diagnostics", None),
+    (m.DoseGuidance, "Dose guidance", ("drug",)),
+    (m.RenalDoseBand, "Renal dose bands", ("drug",)),
+    (m.ControlledSchedule, "Controlled-drug schedules", ("drug",)),
+    (m.RegulatoryApproval, "Regulatory approvals", ("drug", "condition")),
+    (m.Recommendation, "Recommendations (as supporting source)", ("condition", "guideline", "drug", "drug_class")),
+    (m.ProcedureIndication, "Procedure indications", ("condition", "procedure")),
+    (m.WorkupItem, "Work-up items", ("condition", "diagnostic")),
+    (m.Caution, "Cautions", ("factor", "drug", "drug_class")),
+    (m.Interaction, "Interactions", ("drug_a", "class_a", "drug_b", "class_b")),
+]
+
+
+@require_GET
+def source_detail(request, key):
+    source = get_object_or_404(m.Source.objects.published(), key=key)
+    guideline_positions = (
+        m.Recommendation.objects.published()
+        .filter(guideline=source)
+        .select_related("condition", "drug", "drug_class")
+        .order_by("condition__name", "line")
+    )
+    citing = []
+    for model, label, related in CITING:
+        qs = model.objects.published().filter(sources=source)
+        if related:
+            qs = qs.select_related(*related)
+        records = list(qs)
+        if records:
+            citing.append((label, records))
+    return render(
+        request,
+        "treatments/source.html",
+        {"source": source, "guideline_positions": guideline_positions, "citing": citing},
+    )
+
+
+@require_GET
+def compare(request):
+    raw = request.GET.getlist("drugs")
+    slugs = list(dict.fromkeys(part.strip() for item in raw for part in item.split(",") if part.strip()))
+    error = ""
+    drugs = []
+    if len(slugs) > MAX_COMPARE:
+        error = f"Compare at most {MAX_COMPARE} drugs at a time."
+    elif slugs:
+        found = {
+            d.slug: d
+            for d in explorer.drug_queryset()
+            .filter(slug__in=slugs)
+            .prefetch_related(
+                Prefetch(
+                    "recommendations",
+                    queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
+                )
+            )
+        }
+        unknown = [s for s in slugs if s not in found]
+        if unknown:
+            error = "Unknown drug: " + ", ".join(unknown[:5])
+        else:
+            drugs = [(found[s], explorer.drug_info(found[s])) for s in slugs]
+            if len(drugs) < 2:
+                error = "Choose at least two drugs to compare."
+    choices = m.Drug.objects.published().only("slug", "generic_name")
+    return render(
+        request,
+        "treatments/compare.html",
+        {"drugs": drugs, "error": error, "choices": choices, "selected": slugs},
+        status=400 if error else 200,
+    )

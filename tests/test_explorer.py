@@ -1,0 +1,177 @@
+from decimal import Decimal
+
+import pytest
+
+from treatments import explorer
+from treatments.explorer import Criteria
+
+from .conftest import make_drug
+
+
+def run(world, **criteria):
+    data = explorer.load_condition(world["condition"])
+    return explorer.match(data, Criteria(**criteria))
+
+
+def option(result, slug, kind=None):
+    matches = [o for o in result.options if o.slug == slug and (kind is None or o.kind == kind)]
+    assert matches, f"{slug} not in results"
+    return matches[0]
+
+
+def test_options_are_grouped_by_best_line_across_guidelines(world):
+    result = run(world)
+    assert [g.line for g in result.groups] == ["first", "second", "third", "inconclusive", "not_recommended"]
+    assert option(result, "tramadol").line == "second"  # NeuPSIG second line beats NICE specialist
+
+
+def test_guidelines_disagree_marker_when_lines_differ(world):
+    result = run(world)
+    assert option(result, "tramadol").disagree is True
+    assert option(result, "pregabalin", "drug").disagree is False
+
+
+def test_crcl_20_caps_pregabalin_at_150_mg(world):
+    pregabalin = option(run(world, crcl=20), "pregabalin", "drug")
+    assert pregabalin.max_daily_dose.value == Decimal("150")
+    assert "at most 150 mg/day" in pregabalin.max_daily_dose.text
+    assert pregabalin.status == explorer.CAUTION
+
+
+def test_crcl_20_marks_duloxetine_avoid(world):
+    duloxetine = option(run(world, crcl=20), "duloxetine", "drug")
+    assert duloxetine.status == explorer.AVOID
+    assert duloxetine.max_daily_dose.avoid is True
+
+
+@pytest.mark.parametrize(
+    ("crcl", "expected"),
+    [(90, Decimal("600")), (60, Decimal("600")), (59, Decimal("300")), (30, Decimal("300")), (29, Decimal("150")), (14, Decimal("75"))],
+)
+def test_pregabalin_band_edges(world, crcl, expected):
+    assert option(run(world, crcl=crcl), "pregabalin", "drug").max_daily_dose.value == expected
+
+
+def test_no_crcl_means_no_dose_limit(world):
+    assert option(run(world), "pregabalin", "drug").dose_limits == ()
+
+
+def test_older_adult_flags_tricyclics_per_beers(world):
+    result = run(world, age=72)
+    amitriptyline = option(result, "amitriptyline")
+    assert amitriptyline.status == explorer.AVOID
+    assert any(f.factor == "older-adult" and f.sources[0].key == "beers" for f in amitriptyline.flags)
+    tcas = option(result, "tricyclic-antidepressants")
+    assert tcas.status == explorer.AVOID
+
+
+def test_age_below_65_does_not_flag_tricyclics(world):
+    assert option(run(world, age=50), "amitriptyline").status == explorer.OK
+
+
+def test_hla_b_1502_contraindicates_carbamazepine_and_lists_it_apart(world):
+    result = run(world, factors=frozenset({"hla-b-1502-positive"}))
+    carbamazepine = option(result, "carbamazepine")
+    assert carbamazepine.status == explorer.CONTRAINDICATED
+    assert carbamazepine in result.contraindicated
+    assert all(carbamazepine not in g.options for g in result.groups)
+    assert "SJS/TEN." in carbamazepine.flags[0].text
+
+
+def test_class_is_contraindicated_only_when_every_member_is(world):
+    factors = frozenset({"hla-b-1502-positive"})
+    assert option(run(world, factors=factors), "sodium-channel-blockers").status == explorer.CONTRAINDICATED
+    make_drug("lamotrigine", world["classes"]["sodium-channel-blockers"], generic_name="Lamotrigine")
+    scbs = option(run(world, factors=factors), "sodium-channel-blockers")
+    assert scbs.status == explorer.CAUTION
+    assert {f.subject for f in scbs.flags} == {"Carbamazepine", "Oxcarbazepine"}
+
+
+def test_hide_contraindicated_removes_them(world):
+    result = run(world, factors=frozenset({"hla-b-1502-positive"}), hide_contraindicated=True)
+    assert result.contraindicated == ()
+    assert "carbamazepine" not in [o.slug for o in result.options]
+
+
+def test_pregnancy_flags_valproate(world):
+    valproate = option(run(world, factors=frozenset({"pregnancy"})), "valproate")
+    assert valproate.status == explorer.CONTRAINDICATED
+
+
+def test_epilepsy_flags_tramadol_for_seizure_threshold(world):
+    tramadol = option(run(world, factors=frozenset({"epilepsy"})), "tramadol")
+    assert tramadol.status == explorer.CAUTION
+    assert "seizure" in tramadol.flags[0].text
+
+
+def test_depression_shows_may_also_help_for_snris(world):
+    snris = option(run(world, factors=frozenset({"depression"})), "snris")
+    assert [b.factor for b in snris.benefits] == ["depression"]
+    assert snris.status == explorer.OK
+
+
+def test_current_medication_interaction_is_flagged(world):
+    duloxetine = option(run(world, current=("tramadol",)), "duloxetine")
+    assert [(other, i.severity) for other, i in duloxetine.interactions] == [("Tramadol", "major")]
+    assert duloxetine.status == explorer.CAUTION
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected_kinds"),
+    [
+        ({"kinds": frozenset({"procedure"})}, {"procedure"}),
+        ({"kinds": frozenset({"drug_class"})}, {"drug_class"}),
+        ({"kinds": frozenset({"drug", "procedure"})}, {"drug", "procedure"}),
+    ],
+)
+def test_kind_filter(world, criteria, expected_kinds):
+    assert {o.kind for o in run(world, **criteria).options} == expected_kinds
+
+
+def test_line_filter(world):
+    result = run(world, lines=frozenset({"second"}))
+    assert [o.slug for o in result.options] == ["tramadol"]
+
+
+def test_guideline_filter_shows_one_guidelines_view(world):
+    result = run(world, guideline="nice")
+    assert all(p.source.key == "nice" for o in result.options for p in o.positions)
+    assert option(result, "tramadol").line == "specialist"
+    assert "gabapentinoids" not in [o.slug for o in result.options]
+
+
+def test_min_strength_filter_drops_weaker_options(world):
+    result = run(world, min_strength="strong_for")
+    assert "tramadol" not in [o.slug for o in result.options]
+    assert "pregabalin" in [o.slug for o in result.options]
+
+
+def test_route_and_site_filters(world):
+    assert {o.kind for o in run(world, routes=frozenset({"device"})).options} == {"procedure"}
+    central = run(world, sites=frozenset({"central"}))
+    assert central.options and all(o.site_of_action in ("central", "both") for o in central.options)
+
+
+def test_drug_class_filter(world):
+    result = run(world, drug_classes=frozenset({"snris"}))
+    assert {o.slug for o in result.options} == {"snris", "duloxetine"}
+
+
+def test_facet_counts_ignore_their_own_filter(world):
+    result = run(world, kinds=frozenset({"procedure"}))
+    counts = {f.value: f.count for f in result.facets["kind"]}
+    assert counts["procedure"] == 1
+    assert counts["drug"] == 6  # shown so the clinician can add drugs back
+
+
+def test_describe_sentence():
+    sentence = explorer.describe(
+        "Painful diabetic neuropathy",
+        Criteria(age=72, crcl=25, factors=frozenset({"depression"})),
+        {"depression": "Depression"},
+    )
+    assert sentence == "Options for painful diabetic neuropathy in a 72-year-old with CrCl 25 mL/min and depression"
+
+
+def test_describe_keeps_acronyms():
+    assert explorer.describe("CIDP", Criteria(), {}) == "Options for CIDP"

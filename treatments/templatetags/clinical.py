@@ -1,0 +1,22 @@
+"""Formatting only: no clinical rules here."""
+
+from django import template
+
+from treatments.explorer import format_number
+
+register = template.Library()
+
+
+@register.filter
+def num(value):
+    """7.700 -> 7.7; 150.000 -> 150; None -> ''."""
+    return format_number(value)
+
+
+@register.filter
+def ci(pair):
+    """(Decimal('3.0'), Decimal('4.4')) -> '3.0–4.4'."""
+    if not pair:
+        return ""
+    low, high = pair
+    return f"{format_number(low)}–{format_number(high)}"

@@ -1,0 +1,170 @@
+"""Content rules for the knowledge base.
+
+The same rules run in three places: the fixture loader (a bad file never reaches the database),
+the admin forms (an editor sees a form error, never a 500) and the content tests. Single-row rules
+that a database can state are constraints on the models; the rules here look across rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import simple_icd_10_cm as icd
+import textstat
+
+from . import models as m
+
+READING_GRADE_LIMIT = 8.0
+
+# Patient-facing text fields, by model.
+PATIENT_TEXT_FIELDS = {
+    m.Condition: ["patient_description"],
+    m.Drug: [
+        "patient_what_for",
+        "patient_how_to_take",
+        "patient_time_to_effect",
+        "patient_side_effects",
+        "patient_when_to_call",
+    ],
+    m.Procedure: ["patient_text"],
+    m.Diagnostic: ["patient_text"],
+}
+
+# Relations whose every row must cite a source (Recommendation cites its guideline by design).
+CITED_MODELS = [
+    m.ProcedureIndication,
+    m.WorkupItem,
+    m.Caution,
+    m.Interaction,
+    m.DoseGuidance,
+    m.RenalDoseBand,
+    m.ControlledSchedule,
+    m.RegulatoryApproval,
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    model: str
+    record: str
+    message: str
+
+    def __str__(self):
+        return f"{self.model} '{self.record}': {self.message}"
+
+
+def reading_grade(text):
+    """Flesch–Kincaid grade of a text (0 for empty text)."""
+    text = (text or "").strip()
+    if not text:
+        return 0.0
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def normalise_icd10(code):
+    """'e1142' -> 'E11.42'; returns the code unchanged if it has no subcategory."""
+    code = code.strip().upper().replace(".", "")
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def is_valid_icd10(code):
+    return icd.is_valid_item(code)
+
+
+def renal_band_problems(bands, normal_max=None, normal_unit=None):
+    """Problems with one drug's bands in one region: overlaps and maxima above the normal maximum.
+
+    ``bands`` are RenalDoseBand-like objects (crcl_min, crcl_max, max_daily_dose, unit).
+    """
+    problems = []
+    ordered = sorted(bands, key=lambda b: b.crcl_min)
+    for lower, upper in zip(ordered, ordered[1:]):
+        if lower.crcl_max is None or lower.crcl_max > upper.crcl_min:
+            problems.append(
+                f"CrCl bands {lower.crcl_min}–{lower.crcl_max or '∞'} and "
+                f"{upper.crcl_min}–{upper.crcl_max or '∞'} overlap."
+            )
+    if normal_max is not None:
+        for band in ordered:
+            if band.max_daily_dose is not None and band.unit == normal_unit and band.max_daily_dose > normal_max:
+                problems.append(
+                    f"The band from CrCl {band.crcl_min} allows {band.max_daily_dose} {band.unit}, above the "
+                    f"normal maximum of {normal_max} {normal_unit}."
+                )
+    return problems
+
+
+def _label(obj):
+    return ", ".join(str(v) for v in obj.natural_key() if v != "") if hasattr(obj, "natural_key") else str(obj)
+
+
+def validate_knowledge_base():
+    """Check every cross-row rule over the whole database. Returns a list of Problems."""
+    problems = []
+
+    def add(obj, message):
+        problems.append(Problem(obj._meta.label, _label(obj), message))
+
+    present = set(m.PatientFactor.objects.values_list("slug", flat=True))
+    for slug in m.PatientFactor.SLUGS:
+        if slug not in present:
+            problems.append(Problem("treatments.PatientFactor", slug, "This fixed patient factor is missing."))
+    for factor in m.PatientFactor.objects.exclude(slug__in=m.PatientFactor.SLUGS):
+        add(factor, "Unknown patient-factor slug; the UI and API rely on the fixed list.")
+
+    symptom_values = set(m.Symptom.values)
+    for condition in m.Condition.objects.all():
+        if not condition.icd10_codes:
+            add(condition, "No ICD-10-CM code.")
+        for code in condition.icd10_codes:
+            if not is_valid_icd10(code):
+                add(condition, f"'{code}' is not a valid ICD-10-CM code.")
+        for symptom in condition.symptoms:
+            if symptom not in symptom_values:
+                add(condition, f"Unknown symptom '{symptom}'.")
+
+    route_values = set(m.Route.values)
+    for drug in m.Drug.objects.all():
+        if not drug.routes:
+            add(drug, "No route.")
+        for route in drug.routes:
+            if route not in route_values:
+                add(drug, f"Unknown route '{route}'.")
+
+    for model, fields in PATIENT_TEXT_FIELDS.items():
+        for obj in model.objects.only(*fields, *obj_key_fields(model)):
+            for field in fields:
+                grade = reading_grade(getattr(obj, field))
+                if grade > READING_GRADE_LIMIT:
+                    add(obj, f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}.")
+
+    for model in CITED_MODELS:
+        for obj in model.objects.filter(sources__isnull=True):
+            add(obj, "Cites no source.")
+
+    defaults = defaultdict(list)
+    for dose in m.DoseGuidance.objects.select_related("drug"):
+        if dose.is_default:
+            defaults[dose.drug_id].append(dose)
+    drugs_with_doses = set(m.DoseGuidance.objects.values_list("drug_id", flat=True))
+    for drug in m.Drug.objects.filter(pk__in=drugs_with_doses):
+        if len(defaults[drug.pk]) != 1:
+            add(drug, f"Needs exactly one default dose guidance; has {len(defaults[drug.pk])}.")
+
+    bands = defaultdict(list)
+    for band in m.RenalDoseBand.objects.select_related("drug"):
+        bands[(band.drug, band.region)].append(band)
+    for (drug, region), drug_bands in bands.items():
+        default = defaults[drug.pk][0] if len(defaults[drug.pk]) == 1 else None
+        normal_max = default.max_daily_dose if default else None
+        for message in renal_band_problems(drug_bands, normal_max, default.unit if default else None):
+            add(drug, f"{region} renal bands: {message}")
+
+    for source in m.Source.objects.filter(doi="", pmid="", url=""):
+        add(source, "Has no DOI, PMID or URL.")
+
+    return problems
+
+
+def obj_key_fields(model):
+    """Fields needed to print a record's natural key without extra queries."""
+    return [f.split("__")[0] for f in model.NATURAL_KEY]
