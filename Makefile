@@ -17,6 +17,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_knowledge_base
 	@echo "For an admin login run: $(PY) manage.py createsuperuser"
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -124,6 +124,10 @@ STORAGES = {
     },
 }
 
+# Tests and DEBUG serve static files straight from the app folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+WHITENOISE_AUTOREFRESH = TESTING or DEBUG
+
 ADMIN_URL = env("ADMIN_URL", "admin/").strip("/") + "/"
 
 # --- security -------------------------------------------------------------------------------

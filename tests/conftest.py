@@ -64,9 +64,7 @@ def make_class(slug=None, **overrides):
 def make_drug(slug=None, drug_class=None, **overrides):
     slug = slug or f"drug-{next(_counter)}"
     fields = {"generic_name": slug.capitalize(), "routes": ["oral"]}
-    return m.Drug.objects.create(
-        slug=slug, drug_class=drug_class or make_class(), **_review(**{**fields, **overrides})
-    )
+    return m.Drug.objects.create(slug=slug, drug_class=drug_class or make_class(), **_review(**{**fields, **overrides}))
 
 
 def cite(obj, *sources):
@@ -101,7 +99,12 @@ def make_caution(factor, source, level, drug=None, drug_class=None, text="Reason
 def make_recommendation(condition, guideline, line, drug=None, drug_class=None, **overrides):
     fields = {"strength": m.Strength.STRONG_FOR, "quality": m.Quality.HIGH, "wording": "Recommended."}
     return m.Recommendation.objects.create(
-        condition=condition, guideline=guideline, line=line, drug=drug, drug_class=drug_class, **_review(**{**fields, **overrides})
+        condition=condition,
+        guideline=guideline,
+        line=line,
+        drug=drug,
+        drug_class=drug_class,
+        **_review(**{**fields, **overrides}),
     )
 
 
@@ -136,11 +139,20 @@ def world(db):
     scbs = make_class("sodium-channel-blockers", name="Sodium-channel blockers")
     aeds = make_class("other-antiepileptics", name="Other antiepileptics")
 
-    pregabalin = make_drug("pregabalin", gabapentinoids, generic_name="Pregabalin", brand_names=["Lyrica"], cns_active=True)
-    gabapentin = make_drug("gabapentin", gabapentinoids, generic_name="Gabapentin", brand_names=["Neurontin"], cns_active=True)
-    duloxetine = make_drug("duloxetine", snris, generic_name="Duloxetine", brand_names=["Cymbalta"], serotonergic=True, cns_active=True)
+    pregabalin = make_drug(
+        "pregabalin", gabapentinoids, generic_name="Pregabalin", brand_names=["Lyrica"], cns_active=True
+    )
+    make_drug("gabapentin", gabapentinoids, generic_name="Gabapentin", brand_names=["Neurontin"], cns_active=True)
+    duloxetine = make_drug(
+        "duloxetine", snris, generic_name="Duloxetine", brand_names=["Cymbalta"], serotonergic=True, cns_active=True
+    )
     amitriptyline = make_drug(
-        "amitriptyline", tcas, generic_name="Amitriptyline", serotonergic=True, cns_active=True, anticholinergic_burden=3
+        "amitriptyline",
+        tcas,
+        generic_name="Amitriptyline",
+        serotonergic=True,
+        cns_active=True,
+        anticholinergic_burden=3,
     )
     tramadol = make_drug("tramadol", opioids, generic_name="Tramadol", serotonergic=True, cns_active=True)
     carbamazepine = make_drug("carbamazepine", scbs, generic_name="Carbamazepine", brand_names=["Tegretol"])
@@ -156,8 +168,12 @@ def world(db):
     make_band(duloxetine, label, 0, 30, avoid=True, note="Avoid in severe renal impairment.")
 
     make_caution(factors["older-adult"], beers, m.CautionLevel.AVOID, drug_class=tcas, text="Strongly anticholinergic.")
-    make_caution(factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=carbamazepine, text="SJS/TEN.")
-    make_caution(factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=oxcarbazepine, text="SJS/TEN.")
+    make_caution(
+        factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=carbamazepine, text="SJS/TEN."
+    )
+    make_caution(
+        factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=oxcarbazepine, text="SJS/TEN."
+    )
     make_caution(factors["pregnancy"], label, m.CautionLevel.CONTRAINDICATED, drug=valproate, text="Teratogenic.")
     make_caution(factors["epilepsy"], label, m.CautionLevel.CAUTION, drug=tramadol, text="Lowers seizure threshold.")
     make_caution(factors["depression"], neupsig, m.CautionLevel.MAY_BENEFIT, drug_class=snris, text="Antidepressant.")
@@ -186,11 +202,21 @@ def world(db):
         description="Implanted stimulator.",
         **_review(),
     )
-    cite(m.ProcedureIndication.objects.create(condition=pdn, procedure=scs, role=m.ProcedureRole.REFRACTORY, evidence="For refractory pain.", **_review()), label)
+    cite(
+        m.ProcedureIndication.objects.create(
+            condition=pdn, procedure=scs, role=m.ProcedureRole.REFRACTORY, evidence="For refractory pain.", **_review()
+        ),
+        label,
+    )
     hba1c = m.Diagnostic.objects.create(
         slug="hba1c", name="HbA1c", category=m.Diagnostic.Category.BLOOD, detects="Diabetes.", **_review()
     )
-    cite(m.WorkupItem.objects.create(condition=pdn, diagnostic=hba1c, priority=m.WorkupPriority.INITIAL, rationale="Diabetes.", **_review()), beers)
+    cite(
+        m.WorkupItem.objects.create(
+            condition=pdn, diagnostic=hba1c, priority=m.WorkupPriority.INITIAL, rationale="Diabetes.", **_review()
+        ),
+        beers,
+    )
     return {
         "condition": pdn,
         "factors": factors,

@@ -46,7 +46,14 @@ def test_crcl_20_marks_duloxetine_avoid(world):
 
 @pytest.mark.parametrize(
     ("crcl", "expected"),
-    [(90, Decimal("600")), (60, Decimal("600")), (59, Decimal("300")), (30, Decimal("300")), (29, Decimal("150")), (14, Decimal("75"))],
+    [
+        (90, Decimal("600")),
+        (60, Decimal("600")),
+        (59, Decimal("300")),
+        (30, Decimal("300")),
+        (29, Decimal("150")),
+        (14, Decimal("75")),
+    ],
 )
 def test_pregabalin_band_edges(world, crcl, expected):
     assert option(run(world, crcl=crcl), "pregabalin", "drug").max_daily_dose.value == expected

@@ -59,7 +59,17 @@ class DoseGuidanceInline(admin.StackedInline):
 
 class RenalDoseBandInline(ClinicalInline):
     model = m.RenalDoseBand
-    fields = ("region", "crcl_min", "crcl_max", "max_daily_dose", "unit", "dosing_interval", "avoid", "sources", "status")
+    fields = (
+        "region",
+        "crcl_min",
+        "crcl_max",
+        "max_daily_dose",
+        "unit",
+        "dosing_interval",
+        "avoid",
+        "sources",
+        "status",
+    )
     autocomplete_fields = ("sources",)
 
 

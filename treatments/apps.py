@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class TreatmentsConfig(AppConfig):
-    name = 'treatments'
+    name = "treatments"

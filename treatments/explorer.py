@@ -8,7 +8,7 @@ summary all call these functions, so they can never disagree.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -394,7 +394,10 @@ def drug_queryset():
     default dose, schedules, approvals — each prefetched once."""
     published = m.ReviewStatus.PUBLISHED
     caution_qs = (
-        m.Caution.objects.published().select_related("factor").prefetch_related("sources").order_by("factor__display_order")
+        m.Caution.objects.published()
+        .select_related("factor")
+        .prefetch_related("sources")
+        .order_by("factor__display_order")
     )
     return (
         m.Drug.objects.published()
@@ -558,7 +561,12 @@ def load_condition(condition):
         )
 
     targets = [
-        Target(kind=kind, slug=slug, positions=tuple(sorted(positions[(kind, slug)], key=lambda p: p.source.key)), **meta[(kind, slug)])
+        Target(
+            kind=kind,
+            slug=slug,
+            positions=tuple(sorted(positions[(kind, slug)], key=lambda p: p.source.key)),
+            **meta[(kind, slug)],
+        )
         for (kind, slug) in positions
     ]
 
@@ -737,7 +745,9 @@ def match_target(target, criteria, data):
     if target.kind == KIND_DRUG_CLASS:
         # A class is contraindicated only if every member is; otherwise the worst member flag is a caution.
         member_status = [
-            worst_status([fl for fl in flags if fl.subject in ("", d.name)], [lm for lm in limits if lm.subject == d.name])
+            worst_status(
+                [fl for fl in flags if fl.subject in ("", d.name)], [lm for lm in limits if lm.subject == d.name]
+            )
             for d in target.members
         ]
         status = min(member_status, key=STATUS_RANK.get) if member_status else worst_status(flags, limits)
@@ -823,17 +833,17 @@ def passes(option, criteria):
         return False
     if criteria.routes and not set(option.routes) & criteria.routes:
         return False
-    if criteria.sites and option.site_of_action not in criteria.sites and not (
-        option.site_of_action == m.SiteOfAction.BOTH and criteria.sites
+    if (
+        criteria.sites
+        and option.site_of_action not in criteria.sites
+        and not (option.site_of_action == m.SiteOfAction.BOTH and criteria.sites)
     ):
         return False
     if criteria.drug_classes and option.class_slug not in criteria.drug_classes:
         return False
     if criteria.approved_in and criteria.approved_in not in option.approved_regions:
         return False
-    if criteria.controlled is not None and option.controlled != criteria.controlled:
-        return False
-    return True
+    return criteria.controlled is None or option.controlled == criteria.controlled
 
 
 def sort_key(option):
@@ -876,12 +886,10 @@ def facets(matched, criteria, data):
         counts = Counter(v for o in matched if passes(o, others) for v in values_of[name](o))
         selected = getattr(criteria, attr)
         values = set(counts) | set(selected)
-        ranking = order.get(name)
-        ordered = sorted(
-            values,
-            key=(lambda v: ranking.index(v) if v in ranking else len(ranking)) if ranking else (lambda v: str(labels[name].get(v, v)).lower()),
-        )
-        result[name] = [FacetValue(v, str(labels[name].get(v, v)), counts[v], v in selected) for v in ordered]
+        names = {v: str(labels[name].get(v, v)) for v in values}
+        ranking = order.get(name, [])
+        ordered = sorted(values, key=lambda v, r=ranking, n=names: (r.index(v) if v in r else len(r), n[v].lower()))
+        result[name] = [FacetValue(v, names[v], counts[v], v in selected) for v in ordered]
     return result
 
 

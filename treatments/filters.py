@@ -97,7 +97,10 @@ class ExplorerFilterSet(django_filters.FilterSet):
     )
     drug_class = MultiValueFilter(label="Drug class", method="by_criteria")
     approved_in = django_filters.ChoiceFilter(
-        label="Approved for this condition in", choices=m.Region.choices[:2], method="by_criteria", empty_label="Any region"
+        label="Approved for this condition in",
+        choices=m.Region.choices[:2],
+        method="by_criteria",
+        empty_label="Any region",
     )
     controlled = django_filters.ChoiceFilter(
         label="Controlled substance", choices=YES_NO, method="by_criteria", empty_label="Either"

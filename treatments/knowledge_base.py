@@ -62,15 +62,17 @@ def _record_label(index, obj):
     return f"record {index + 1} ({instance._meta.label} {key})"
 
 
-def _unchanged(obj):
+def _stored(instance):
+    """The row a deserialized object will update (found by natural key), or None for a new one."""
+    if instance.pk is None:
+        return None
+    return type(instance).objects.filter(pk=instance.pk).first()
+
+
+def _unchanged(obj, stored):
     """True if the deserialized object matches the stored row, including its M2M links."""
     instance = obj.object
-    model = type(instance)
-    try:
-        stored = model.objects.get(pk=instance.pk)
-    except model.DoesNotExist:
-        return False
-    for f in model._meta.concrete_fields:
+    for f in type(instance)._meta.concrete_fields:
         if f.primary_key:
             continue
         if f.value_from_object(instance) != f.value_from_object(stored):
@@ -88,7 +90,10 @@ def _load_file(path, report):
     except OSError as exc:
         raise KnowledgeBaseError(label, "file", f"cannot be read: {exc}") from exc
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    objects = serializers.deserialize("json", text, ignorenonexistent=False)
+    try:
+        objects = serializers.deserialize("json", text, ignorenonexistent=False)
+    except DeserializationError as exc:
+        raise KnowledgeBaseError(label, "file", f"is not valid fixture JSON: {exc.__cause__ or exc}") from exc
     index = 0
     while True:
         try:
@@ -100,14 +105,17 @@ def _load_file(path, report):
             raise KnowledgeBaseError(label, f"record {index + 1}", str(cause).splitlines()[0]) from exc
         record = _record_label(index, obj)
         instance = obj.object
+        stored = _stored(instance)
+        # An existing row is an update, so uniqueness checks must not count the row itself.
+        instance._state.adding = stored is None
         try:
             instance.full_clean()
         except ValidationError as exc:
             raise KnowledgeBaseError(label, record, "; ".join(exc.messages)) from exc
-        if instance.pk and _unchanged(obj):
+        if stored is not None and _unchanged(obj, stored):
             counts["unchanged"] += 1
         else:
-            counts["updated" if instance.pk else "created"] += 1
+            counts["created" if stored is None else "updated"] += 1
             instance._change_reason = f"Loaded from fixtures/{label}"
             try:
                 with transaction.atomic():

@@ -172,9 +172,7 @@ class NaturalKeyManager(models.Manager.from_queryset(ClinicalQuerySet)):
 class ClinicalRecord(models.Model):
     """Review state shared by every clinical record."""
 
-    status = models.CharField(
-        max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, db_index=True
-    )
+    status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, db_index=True)
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
 
@@ -378,9 +376,7 @@ class Drug(ClinicalRecord):
         ordering = ["generic_name"]
         constraints = [
             # The anticholinergic burden scale runs from 0 to 3.
-            models.CheckConstraint(
-                condition=Q(anticholinergic_burden__lte=3), name="treatments_drug_acb_range"
-            ),
+            models.CheckConstraint(condition=Q(anticholinergic_burden__lte=3), name="treatments_drug_acb_range"),
         ]
 
     def __str__(self):
@@ -537,9 +533,7 @@ class ControlledSchedule(ClinicalRecord):
 class RegulatoryApproval(ClinicalRecord):
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="approvals")
     region = models.CharField(max_length=4, choices=Region.choices)
-    condition = models.ForeignKey(
-        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals"
-    )
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals")
     indication = models.CharField(max_length=200)
     product = models.CharField(max_length=120, blank=True, help_text="Brand or product, e.g. 'Lyrica CR'.")
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -684,11 +678,15 @@ class Recommendation(ClinicalRecord):
                 name="treatments_recommendation_unique_drug",
             ),
             models.CheckConstraint(
-                condition=Q(nnt_ci_low__isnull=True) | Q(nnt_ci_high__isnull=True) | Q(nnt_ci_low__lte=F("nnt_ci_high")),
+                condition=Q(nnt_ci_low__isnull=True)
+                | Q(nnt_ci_high__isnull=True)
+                | Q(nnt_ci_low__lte=F("nnt_ci_high")),
                 name="treatments_recommendation_nnt_ci_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(nnh_ci_low__isnull=True) | Q(nnh_ci_high__isnull=True) | Q(nnh_ci_low__lte=F("nnh_ci_high")),
+                condition=Q(nnh_ci_low__isnull=True)
+                | Q(nnh_ci_high__isnull=True)
+                | Q(nnh_ci_low__lte=F("nnh_ci_high")),
                 name="treatments_recommendation_nnh_ci_ordered",
             ),
         ]
@@ -769,7 +767,9 @@ class Caution(ClinicalRecord):
                 name="treatments_caution_one_target",
             ),
             models.UniqueConstraint(
-                fields=["factor", "drug_class"], condition=Q(drug_class__isnull=False), name="treatments_caution_unique_class"
+                fields=["factor", "drug_class"],
+                condition=Q(drug_class__isnull=False),
+                name="treatments_caution_unique_class",
             ),
             models.UniqueConstraint(
                 fields=["factor", "drug"], condition=Q(drug__isnull=False), name="treatments_caution_unique_drug"

@@ -7,6 +7,7 @@ that a database can state are constraints on the models; the rules here look acr
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 import simple_icd_10_cm as icd
 import textstat
@@ -77,7 +78,7 @@ def renal_band_problems(bands, normal_max=None, normal_unit=None):
     """
     problems = []
     ordered = sorted(bands, key=lambda b: b.crcl_min)
-    for lower, upper in zip(ordered, ordered[1:]):
+    for lower, upper in pairwise(ordered):
         if lower.crcl_max is None or lower.crcl_max > upper.crcl_min:
             problems.append(
                 f"CrCl bands {lower.crcl_min}–{lower.crcl_max or '∞'} and "

@@ -154,7 +154,9 @@ def condition_csv(request, slug):
                 explorer.format_number(o.nnt),
                 explorer.format_number(o.nnh),
                 o.status,
-                " | ".join(f"{f.factor_name}: {f.level_label}{' (' + f.subject + ')' if f.subject else ''}" for f in o.flags),
+                " | ".join(
+                    f"{f.factor_name}: {f.level_label}{' (' + f.subject + ')' if f.subject else ''}" for f in o.flags
+                ),
                 ", ".join(b.factor_name for b in o.benefits),
                 " | ".join(limit.text for limit in o.dose_limits),
                 " | ".join(f"{other}: {i.severity_label} — {i.effect}" for other, i in o.interactions),
@@ -221,7 +223,9 @@ def procedure_detail(request, slug):
             _published_sources(),
             Prefetch(
                 "indications",
-                queryset=m.ProcedureIndication.objects.published().select_related("condition").prefetch_related("sources"),
+                queryset=m.ProcedureIndication.objects.published()
+                .select_related("condition")
+                .prefetch_related("sources"),
             ),
         ),
         slug=slug,

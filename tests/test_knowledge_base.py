@@ -1,0 +1,117 @@
+"""The loader: validation, all-or-nothing loading, idempotence, and the export round trip."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from treatments import knowledge_base
+from treatments import models as m
+
+FIXTURES = Path(knowledge_base.FIXTURES_DIR)
+
+
+@pytest.fixture
+def fixture_dir(tmp_path):
+    target = tmp_path / "fixtures"
+    target.mkdir()
+    for name, _models in knowledge_base.FAMILIES:
+        shutil.copy(FIXTURES / name, target / name)
+    return target
+
+
+def edit(directory, filename, change):
+    path = directory / filename
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+
+
+def counts():
+    return {model._meta.label: model.objects.count() for _f, models in knowledge_base.FAMILIES for model in models}
+
+
+@pytest.mark.django_db
+def test_real_fixtures_load_cleanly_and_idempotently(capsys):
+    call_command("load_knowledge_base")
+    first = counts()
+    history = m.Drug.history.count()
+    assert first["treatments.Drug"] > 0
+    call_command("load_knowledge_base")
+    out = capsys.readouterr().out
+    assert "0 created, 0 updated" in out.splitlines()[-1]
+    assert counts() == first
+    assert m.Drug.history.count() == history  # a second run writes no history either
+
+
+@pytest.mark.django_db
+def test_export_reproduces_the_committed_files_byte_for_byte(tmp_path):
+    knowledge_base.load()
+    knowledge_base.export(tmp_path)
+    for name, _models in knowledge_base.FAMILIES:
+        assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+
+
+@pytest.mark.django_db
+def test_a_missing_reference_names_file_and_record_and_leaves_the_database_unchanged(fixture_dir):
+    def break_it(data):
+        data[0]["fields"]["drug_class"] = ["no-such-class"]
+
+    edit(fixture_dir, "drugs.json", break_it)
+    with pytest.raises(CommandError) as exc:
+        call_command("load_knowledge_base", directory=str(fixture_dir))
+    message = str(exc.value)
+    assert "drugs.json" in message and "record 1" in message and "database is unchanged" in message
+    assert all(v == 0 for v in counts().values())
+
+
+@pytest.mark.django_db
+def test_a_dose_rule_violation_is_reported_with_the_field(fixture_dir):
+    def break_it(data):
+        dose = next(d for d in data if d["model"] == "treatments.doseguidance" and d["fields"]["max_daily_dose"])
+        dose["fields"]["starting_dose"] = str(float(dose["fields"]["max_daily_dose"]) * 10)
+
+    edit(fixture_dir, "drugs.json", break_it)
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert exc.value.file == "drugs.json"
+    assert "treatments.DoseGuidance" in exc.value.record
+    assert "maximum" in exc.value.problem
+    assert m.Source.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_uncited_caution_fails_validation(fixture_dir):
+    def break_it(data):
+        data[0]["fields"]["sources"] = []
+
+    edit(fixture_dir, "cautions.json", break_it)
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert exc.value.file == "cautions.json"
+    assert "Cites no source" in exc.value.problem
+    assert m.Caution.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_invalid_json_is_reported(fixture_dir):
+    (fixture_dir / "conditions.json").write_text("[{not json")
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert exc.value.file == "conditions.json"
+
+
+@pytest.mark.django_db
+def test_an_unreadable_patient_text_fails_validation(fixture_dir):
+    def break_it(data):
+        data[0]["fields"]["patient_description"] = (
+            "Polyneuropathic manifestations characteristically demonstrate electrophysiological "
+            "abnormalities necessitating comprehensive multidisciplinary investigational evaluation."
+        )
+
+    edit(fixture_dir, "conditions.json", break_it)
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert "reads at grade" in exc.value.problem

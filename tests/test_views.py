@@ -1,0 +1,206 @@
+import pytest
+from django.urls import reverse
+
+from .conftest import grow
+
+
+@pytest.fixture
+def condition_url(world):
+    return reverse("treatments:condition", args=["painful-diabetic-neuropathy"])
+
+
+def test_home_lists_conditions_by_category(client, world, django_assert_num_queries):
+    with django_assert_num_queries(1):  # conditions
+        response = client.get(reverse("treatments:home"))
+    assert response.status_code == 200
+    assert "Painful diabetic neuropathy" in response.text
+    assert "Metabolic and nutritional polyneuropathy" in response.text
+
+
+def test_condition_page_lists_options_workup_and_sources(client, condition_url):
+    response = client.get(condition_url)
+    assert response.status_code == 200
+    text = response.text
+    assert "First line" in text and "Gabapentinoids" in text and "HbA1c" in text
+    assert "NeuPSIG 2015" in text and "Spinal cord stimulation" in text
+    assert "Guidelines disagree" in text  # tramadol
+
+
+def test_condition_page_sentence_and_renal_limit(client, condition_url):
+    response = client.get(condition_url, {"age": 72, "crcl": 25, "factors": "depression"})
+    assert response.status_code == 200
+    assert (
+        "Options for painful diabetic neuropathy in a 72-year-old with CrCl 25 mL/min and depression" in response.text
+    )
+    assert "at most 150 mg/day at CrCl 15–29 mL/min" in response.text
+
+
+def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
+    response = client.get(condition_url, {"age": 72}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="explorer"')
+    assert "<html" not in response.text
+
+
+# Queries: condition (+ sources prefetch), recommendations (+ sources), drugs with 9 prefetches
+# (cautions + sources, class cautions + sources, bands + sources, default doses + sources, schedules,
+# approvals), procedure indications (+ sources), work-up (+ sources), interactions (+ sources),
+# patient factors for the form.
+CONDITION_QUERIES = 22
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_condition_page_query_count_is_constant(client, world, condition_url, django_assert_num_queries, extra):
+    grow(world, extra)
+    with django_assert_num_queries(CONDITION_QUERIES):
+        response = client.get(condition_url, {"age": 80, "crcl": 20, "current": "tramadol", "factors": "depression"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field_error"),
+    [
+        ({"crcl": "abc"}, "Enter a whole number."),
+        ({"age": "-5"}, "Ensure this value is greater than or equal to 18."),
+        ({"factors": "not-a-factor"}, "Select a valid choice."),
+        ({"current": "unobtainium"}, "Select a valid choice."),
+        ({"line": "zeroth"}, "Select a valid choice."),
+        ({"age": "9" * 40}, "Ensure this value is less than or equal to 120."),
+    ],
+)
+def test_bad_input_shows_a_form_error_and_no_results(client, condition_url, params, field_error):
+    response = client.get(condition_url, params)
+    assert response.status_code == 200
+    assert field_error in response.text
+    assert "no options are shown" in response.text
+    assert 'class="option' not in response.text
+
+
+def test_unknown_condition_is_404(client, world):
+    assert client.get(reverse("treatments:condition", args=["no-such-thing"])).status_code == 404
+
+
+def test_draft_condition_is_invisible(client, world):
+    world["condition"].status = "draft"
+    world["condition"].save()
+    assert client.get(reverse("treatments:condition", args=["painful-diabetic-neuropathy"])).status_code == 404
+    assert "Painful diabetic neuropathy" not in client.get(reverse("treatments:home")).text
+
+
+def test_comma_separated_factors_are_accepted(client, condition_url):
+    response = client.get(condition_url, {"factors": "depression,epilepsy"})
+    assert "depression and epilepsy" in response.text
+
+
+def test_csv_export_uses_the_same_state(client, world):
+    url = reverse("treatments:condition_csv", args=["painful-diabetic-neuropathy"])
+    response = client.get(url, {"crcl": 20, "kind": "drug"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = response.content.decode().splitlines()
+    assert rows[0].startswith("kind,slug,name,line")
+    pregabalin = next(r for r in rows if r.startswith("drug,pregabalin"))
+    assert "at most 150 mg/day" in pregabalin
+    assert not any(r.startswith("drug_class") for r in rows[1:])
+
+
+def test_csv_with_bad_input_is_400(client, world):
+    url = reverse("treatments:condition_csv", args=["painful-diabetic-neuropathy"])
+    response = client.get(url, {"crcl": "abc"})
+    assert response.status_code == 400
+    assert b"crcl" in response.content
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("PDN", "Painful diabetic neuropathy"),
+        ("pdn", "Painful diabetic neuropathy"),
+        ("Lyrica", "Pregabalin"),
+        ("neurontin", "Gabapentin"),
+        ("SNRI", "Duloxetine"),
+        ("E11.42", "Painful diabetic neuropathy"),
+        ("e1142", "Painful diabetic neuropathy"),
+        ("spinal cord", "Spinal cord stimulation"),
+    ],
+)
+def test_search_finds_by_name_brand_abbreviation_and_code(client, world, q, expected):
+    response = client.get(reverse("treatments:search"), {"q": q})
+    assert response.status_code == 200
+    assert expected in response.text
+
+
+def test_search_too_long_is_a_clear_error(client, world):
+    response = client.get(reverse("treatments:search"), {"q": "x" * 500})
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.text
+
+
+def test_search_escapes_input(client, world):
+    response = client.get(reverse("treatments:search"), {"q": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in response.text
+
+
+@pytest.mark.parametrize("extra", [0, 5])
+def test_drug_page_query_count_is_constant(client, world, django_assert_num_queries, extra):
+    grow(world, extra)
+    with django_assert_num_queries(16):
+        response = client.get(reverse("treatments:drug", args=["pregabalin"]))
+    assert response.status_code == 200
+    assert "CrCl 15–29 mL/min" in response.text
+    assert "Last reviewed" in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "arg"),
+    [
+        ("drug_class", "snris"),
+        ("procedure", "spinal-cord-stimulation"),
+        ("diagnostic", "hba1c"),
+        ("source", "label"),
+    ],
+)
+def test_detail_pages_respond_and_show_review_date(client, world, name, arg):
+    response = client.get(reverse(f"treatments:{name}", args=[arg]))
+    assert response.status_code == 200
+    assert "Last reviewed" in response.text
+
+
+def test_source_page_lists_what_cites_it(client, world):
+    response = client.get(reverse("treatments:source", args=["label"]))
+    assert "Interactions" in response.text and "Tramadol" in response.text
+
+
+def test_source_page_query_count_is_constant(client, world, django_assert_num_queries):
+    grow(world, 4)
+    with django_assert_num_queries(16):  # source, guideline positions, one query per citing model
+        client.get(reverse("treatments:source", args=["label"]))
+
+
+def test_compare_two_drugs(client, world):
+    response = client.get(reverse("treatments:compare"), {"drugs": "pregabalin,duloxetine"})
+    assert response.status_code == 200
+    assert "Pregabalin" in response.text and "Duloxetine" in response.text
+    assert "CrCl 15–29 mL/min" in response.text
+
+
+@pytest.mark.parametrize(
+    ("drugs", "message"),
+    [
+        ("pregabalin", "at least two"),
+        ("pregabalin,nope", "Unknown drug: nope"),
+        ("a,b,c,d,e", "at most 4"),
+    ],
+)
+def test_compare_bad_input(client, world, drugs, message):
+    response = client.get(reverse("treatments:compare"), {"drugs": drugs})
+    assert response.status_code == 400
+    assert message in response.text
+
+
+def test_pages_send_a_strict_csp_with_nonce(client, condition_url):
+    response = client.get(condition_url)
+    csp = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp and "'nonce-" in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.text
