@@ -1,5 +1,5 @@
 # Two commands matter: `make run` and `make test`. Both work on a fresh clone.
-PYTHON_BIN ?= $(shell command -v python3.12 || (command -v pyenv >/dev/null && pyenv which python3.12 2>/dev/null) || command -v python3)
+PYTHON_BIN ?= $(shell command -v python3.12 || pyenv which python3.12 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 export LOCAL_RUN ?= 1
