@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "simple_history",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "treatments",
 ]
 
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as the django-axes docs ask: turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "neuro.urls"
@@ -128,6 +134,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
 WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 
+# Shown on printed summaries with the content's "as of" date; bump when the knowledge base is released.
+CONTENT_VERSION = env("CONTENT_VERSION", "2026.11")
+
 ADMIN_URL = env("ADMIN_URL", "admin/").strip("/") + "/"
 
 # --- security -------------------------------------------------------------------------------
@@ -156,6 +165,52 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- admin login: django-axes locks out password guessing ------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts before checking a password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+# The client address for lockouts and problem-report rate limits (X-Forwarded-For only behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "treatments.feedback.client_ip"
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+
+# --- API (treatments/api/): read-only, anonymous, throttled; see the README's API section -------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "treatments.api.renderers.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "treatments.api.views.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["treatments.api.filters.StrictFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Tests make many requests from one address; the throttle test lowers the rate itself.
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "100000/minute" if TESTING else "120/minute")},
+    # Count clients by the socket address, or by the proxy's X-Forwarded-For entry (never a spoofable one).
+    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY") else 0,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "treatments.api.views.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Neuropathy treatment explorer API",
+    "DESCRIPTION": "Read-only access to the published knowledge base and the explorer. Decision support for "
+    "qualified clinicians, not a substitute for clinical judgement.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "treatments.api.schema.add_error_responses",
+    ],
+}
 
 # --- logging: never log query strings (they carry clinical patient factors) -------------------
 LOGGING = {

@@ -116,8 +116,7 @@ def make_interaction(key, source, severity, drug_a=None, class_a=None, drug_b=No
         drug_b=drug_b,
         class_b=class_b,
         severity=severity,
-        effect="Effect.",
-        **_review(**overrides),
+        **_review(**{"effect": "Effect.", **overrides}),
     )
     return cite(interaction, source)
 

@@ -368,12 +368,12 @@ class Result:
 # --- loading -------------------------------------------------------------------------------
 
 
-def _source_ref(source):
+def source_ref(source):
     return SourceRef(source.key, source.short_name, source.title, source.year, source.link, source.superseded)
 
 
 def _refs(sources):
-    return tuple(_source_ref(s) for s in sources)
+    return tuple(source_ref(s) for s in sources)
 
 
 def _caution_ref(caution, via_class=False):
@@ -543,7 +543,7 @@ def load_condition(condition):
             )
         positions.setdefault(key, []).append(
             Position(
-                source=_source_ref(rec.guideline),
+                source=source_ref(rec.guideline),
                 line=rec.line,
                 line_label=rec.get_line_display(),
                 strength=rec.strength,

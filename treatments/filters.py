@@ -12,8 +12,11 @@ from django import forms
 
 from . import explorer
 from . import models as m
+from . import plan
 
 MAX_CURRENT_MEDICATIONS = 20
+AGE_MIN, AGE_MAX = 18, 120  # adult guidance only
+CRCL_MIN, CRCL_MAX = 0, 200
 
 
 class MultiValueField(forms.MultipleChoiceField):
@@ -62,16 +65,17 @@ ROUTE_CHOICES = [
 
 class ExplorerFilterSet(django_filters.FilterSet):
     # Patient inputs
-    age = IntegerFilter(label="Age (years)", min_value=18, max_value=120, method="by_criteria")
+    age = IntegerFilter(label="Age (years)", min_value=AGE_MIN, max_value=AGE_MAX, method="by_criteria")
     crcl = IntegerFilter(
         label="Creatinine clearance (mL/min)",
-        min_value=0,
-        max_value=200,
+        min_value=CRCL_MIN,
+        max_value=CRCL_MAX,
         method="by_criteria",
         help_text="Cockcroft–Gault estimate.",
     )
     factors = MultiValueFilter(label="Patient factors", method="by_criteria", widget=forms.CheckboxSelectMultiple)
     current = MultiValueFilter(label="Current medicines", method="by_criteria")
+    plan = MultiValueFilter(label="Drugs in your plan", method="by_criteria")
     # Option filters
     kind = MultiValueFilter(
         label="Kind",
@@ -117,6 +121,7 @@ class ExplorerFilterSet(django_filters.FilterSet):
             (f.slug, f.name) for f in m.PatientFactor.objects.published().only("slug", "name")
         ] or [(slug, slug) for slug in m.PatientFactor.SLUGS]
         self.filters["current"].extra["choices"] = drugs or []
+        self.filters["plan"].extra["choices"] = drugs or []
         self.filters["drug_class"].extra["choices"] = classes or []
         self.filters["guideline"].extra["choices"] = guidelines or []
 
@@ -145,3 +150,43 @@ def criteria_from(cleaned):
         controlled=None if not controlled else controlled == "yes",
         hide_contraindicated=bool(cleaned.get("hide_contraindicated")),
     )
+
+
+class PlanForm(forms.Form):
+    """The plan's URL state: chosen drugs and procedures plus the same patient inputs as the explorer."""
+
+    drugs = MultiValueField(label="Drugs in the plan", required=False)
+    procedures = MultiValueField(label="Procedures in the plan", required=False)
+    condition = forms.ChoiceField(label="Condition", required=False)
+    age = forms.IntegerField(label="Age (years)", min_value=AGE_MIN, max_value=AGE_MAX, required=False)
+    crcl = forms.IntegerField(
+        label="Creatinine clearance (mL/min)", min_value=CRCL_MIN, max_value=CRCL_MAX, required=False
+    )
+    factors = MultiValueField(label="Patient factors", required=False, widget=forms.CheckboxSelectMultiple)
+    current = MultiValueField(label="Current medicines", required=False)
+
+    def __init__(self, data=None, *, drugs=(), procedures=(), conditions=(), factors=()):
+        super().__init__(data)
+        self.fields["drugs"].choices = list(drugs)
+        self.fields["current"].choices = list(drugs)
+        self.fields["procedures"].choices = list(procedures)
+        self.fields["condition"].choices = [("", "—"), *conditions]
+        self.fields["factors"].choices = list(factors)
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = list(dict.fromkeys(cleaned.get("drugs") or [])) + list(dict.fromkeys(cleaned.get("procedures") or []))
+        if len(chosen) > plan.MAX_ITEMS:
+            raise forms.ValidationError(f"A plan can hold at most {plan.MAX_ITEMS} items.")
+        return cleaned
+
+    def plan_criteria(self):
+        c = self.cleaned_data
+        return plan.PlanCriteria(
+            drugs=tuple(dict.fromkeys(c.get("drugs") or [])),
+            procedures=tuple(dict.fromkeys(c.get("procedures") or [])),
+            age=c.get("age"),
+            crcl=c.get("crcl"),
+            factors=frozenset(c.get("factors") or ()),
+            current=tuple(dict.fromkeys(c.get("current") or []))[:MAX_CURRENT_MEDICATIONS],
+        )

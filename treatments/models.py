@@ -153,6 +153,10 @@ class ClinicalQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ReviewStatus.PUBLISHED)
 
+    def overdue_for_review(self, today):
+        """Records whose next review date has passed (retired records are never due)."""
+        return self.filter(next_review_due__lt=today).exclude(status=ReviewStatus.RETIRED)
+
 
 class NaturalKeyManager(models.Manager.from_queryset(ClinicalQuerySet)):
     """Looks records up by the fields named in ``Model.NATURAL_KEY`` (for fixtures)."""
@@ -393,7 +397,7 @@ class Drug(ClinicalRecord):
 class DoseGuidance(ClinicalRecord):
     """Structured adult dosing for one region and context (e.g. US label, trigeminal neuralgia)."""
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="doses")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="doses")
     region = models.CharField(max_length=4, choices=Region.choices)
     context = models.CharField(max_length=120, help_text="Indication or formulation, e.g. 'neuropathic pain'.")
     route = models.CharField(max_length=12, choices=Route.choices, default=Route.ORAL)
@@ -456,7 +460,7 @@ class DoseGuidance(ClinicalRecord):
 class RenalDoseBand(ClinicalRecord):
     """Maximum dose for a creatinine-clearance band [crcl_min, crcl_max) in mL/min."""
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="renal_bands")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="renal_bands")
     region = models.CharField(max_length=4, choices=Region.choices, default=Region.US)
     crcl_min = models.PositiveSmallIntegerField(help_text="Lower bound, inclusive (mL/min).")
     crcl_max = models.PositiveSmallIntegerField(
@@ -511,7 +515,7 @@ class RenalDoseBand(ClinicalRecord):
 
 
 class ControlledSchedule(ClinicalRecord):
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="schedules")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="schedules")
     region = models.CharField(max_length=4, choices=Region.choices)
     schedule = models.CharField(max_length=80, help_text="e.g. 'Schedule IV (CIV)', 'Schedule 3 CD'.")
     note = models.TextField(blank=True)
@@ -531,7 +535,7 @@ class ControlledSchedule(ClinicalRecord):
 
 
 class RegulatoryApproval(ClinicalRecord):
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="approvals")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="approvals")
     region = models.CharField(max_length=4, choices=Region.choices)
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals")
     indication = models.CharField(max_length=200)
@@ -854,3 +858,39 @@ class Interaction(ClinicalRecord):
             errors.append("A class cannot interact with itself; same-class duplication is a plan check.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- feedback from readers ----------------------------------------------------------------------
+
+
+class ProblemReport(models.Model):
+    """A reader's report that a public page is wrong, queued for editors (see treatments/feedback.py)."""
+
+    class RecordType(models.TextChoices):
+        CONDITION = "condition", "Condition"
+        DRUG = "drug", "Drug"
+        DRUG_CLASS = "drug_class", "Drug class"
+        PROCEDURE = "procedure", "Procedure"
+        DIAGNOSTIC = "diagnostic", "Diagnostic"
+        SOURCE = "source", "Source"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGED = "triaged", "Triaged"
+        FIXED = "fixed", "Fixed"
+        REJECTED = "rejected", "Rejected"
+
+    record_type = models.CharField(max_length=12, choices=RecordType.choices)
+    record_key = models.SlugField(max_length=120, help_text="The record's slug (or a source's key).")
+    link = models.CharField(max_length=300, help_text="The public page the report was sent from.")
+    text = models.TextField(max_length=2000)
+    email = models.EmailField(blank=True, help_text="Optional, to reply to the reporter.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
+    editor_note = models.TextField(blank=True, help_text="For editors: what was done about it.")
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Report on {self.get_record_type_display().lower()} '{self.record_key}'"

@@ -94,6 +94,44 @@ def renal_band_problems(bands, normal_max=None, normal_unit=None):
     return problems
 
 
+def default_dose_problems(doses):
+    """Problems with one drug's dose guidance as a whole: it needs exactly one default (if it has any)."""
+    defaults = [dose for dose in doses if dose.is_default]
+    if doses and len(defaults) != 1:
+        return [f"Needs exactly one default dose guidance; has {len(defaults)}."]
+    return []
+
+
+def default_dose(doses):
+    """The one default dose guidance among ``doses``, or None if there is not exactly one."""
+    defaults = [dose for dose in doses if dose.is_default]
+    return defaults[0] if len(defaults) == 1 else None
+
+
+def drug_renal_problems(bands, default):
+    """Problems with one drug's renal bands (all regions) against its default dose guidance (or None)."""
+    by_region = defaultdict(list)
+    for band in bands:
+        by_region[band.region].append(band)
+    normal_max = default.max_daily_dose if default else None
+    normal_unit = default.unit if default else None
+    return [
+        f"{region} renal bands: {message}"
+        for region, region_bands in by_region.items()
+        for message in renal_band_problems(region_bands, normal_max, normal_unit)
+    ]
+
+
+def patient_text_problems(obj):
+    """Patient-text fields of one record that read above the grade limit."""
+    problems = []
+    for field in PATIENT_TEXT_FIELDS.get(type(obj), []):
+        grade = reading_grade(getattr(obj, field))
+        if grade > READING_GRADE_LIMIT:
+            problems.append(f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}.")
+    return problems
+
+
 def _label(obj):
     return ", ".join(str(v) for v in obj.natural_key() if v != "") if hasattr(obj, "natural_key") else str(obj)
 
@@ -133,32 +171,26 @@ def validate_knowledge_base():
 
     for model, fields in PATIENT_TEXT_FIELDS.items():
         for obj in model.objects.only(*fields, *obj_key_fields(model)):
-            for field in fields:
-                grade = reading_grade(getattr(obj, field))
-                if grade > READING_GRADE_LIMIT:
-                    add(obj, f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}.")
+            for message in patient_text_problems(obj):
+                add(obj, message)
 
     for model in CITED_MODELS:
         for obj in model.objects.filter(sources__isnull=True):
             add(obj, "Cites no source.")
 
-    defaults = defaultdict(list)
-    for dose in m.DoseGuidance.objects.select_related("drug"):
-        if dose.is_default:
-            defaults[dose.drug_id].append(dose)
-    drugs_with_doses = set(m.DoseGuidance.objects.values_list("drug_id", flat=True))
-    for drug in m.Drug.objects.filter(pk__in=drugs_with_doses):
-        if len(defaults[drug.pk]) != 1:
-            add(drug, f"Needs exactly one default dose guidance; has {len(defaults[drug.pk])}.")
+    doses = defaultdict(list)
+    for dose in m.DoseGuidance.objects.all():
+        doses[dose.drug_id].append(dose)
+    for drug in m.Drug.objects.filter(pk__in=list(doses)):
+        for message in default_dose_problems(doses[drug.pk]):
+            add(drug, message)
 
     bands = defaultdict(list)
     for band in m.RenalDoseBand.objects.select_related("drug"):
-        bands[(band.drug, band.region)].append(band)
-    for (drug, region), drug_bands in bands.items():
-        default = defaults[drug.pk][0] if len(defaults[drug.pk]) == 1 else None
-        normal_max = default.max_daily_dose if default else None
-        for message in renal_band_problems(drug_bands, normal_max, default.unit if default else None):
-            add(drug, f"{region} renal bands: {message}")
+        bands[band.drug].append(band)
+    for drug, drug_bands in bands.items():
+        for message in drug_renal_problems(drug_bands, default_dose(doses[drug.pk])):
+            add(drug, message)
 
     for source in m.Source.objects.filter(doi="", pmid="", url=""):
         add(source, "Has no DOI, PMID or URL.")

@@ -1,14 +1,20 @@
 import csv
 from dataclasses import replace
 
-from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+import segno
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db.models import Max, Prefetch, Q
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import explorer
+from . import explorer, plan
 from . import models as m
-from .filters import ExplorerFilterSet, criteria_from
+from .filters import ExplorerFilterSet, PlanForm, criteria_from
 from .validation import normalise_icd10
 
 MAX_QUERY_LENGTH = 100
@@ -98,9 +104,32 @@ def condition_detail(request, slug):
     if result:
         named = replace(result.criteria, current=tuple(drug_names[s] for s in result.criteria.current))
         description = explorer.describe(condition.name, named, factor_names)
+    plan_slugs = list(dict.fromkeys(filterset.form.cleaned_data.get("plan") or [])) if result else []
+    add_urls = {}
+    plan_url = ""
+    if result:
+        drug_slugs = {o.slug for o in result.options if o.kind == explorer.KIND_DRUG}
+        drug_slugs |= {d.slug for o in result.options for d in o.members}
+        add_urls = {s: "?" + _plan_query(request, plan=[*plan_slugs, s]) for s in drug_slugs if s not in plan_slugs}
+        c = filterset.form.cleaned_data
+        plan_url = (
+            reverse("treatments:plan")
+            + "?"
+            + _query_string(
+                condition=[condition.slug],
+                drugs=plan_slugs,
+                age=[c.get("age")],
+                crcl=[c.get("crcl")],
+                factors=c.get("factors") or [],
+                current=c.get("current") or [],
+            )
+        )
     context = {
         "condition": condition,
         "filterset": filterset,
+        "plan_slugs": plan_slugs,
+        "plan_url": plan_url,
+        "add_urls": add_urls,
         "form": filterset.form,
         "result": result,
         "description": description,
@@ -325,3 +354,134 @@ def compare(request):
         {"drugs": drugs, "error": error, "choices": choices, "selected": slugs},
         status=400 if error else 200,
     )
+
+
+# --- plans and summaries ----------------------------------------------------------------------
+
+
+def build_plan(request):
+    """Bind the plan form to the query string and check the plan. Shared by page, summaries and PDF."""
+    criteria_form_choices = {
+        "drugs": [(d.slug, d.generic_name) for d in m.Drug.objects.published().only("slug", "generic_name")],
+        "procedures": [(p.slug, p.name) for p in m.Procedure.objects.published().only("slug", "name")],
+        "conditions": [
+            (c.slug, c.name) for c in m.Condition.objects.published().only("slug", "name", "patient_description")
+        ],
+        "factors": [(f.slug, f.name) for f in m.PatientFactor.objects.published().only("slug", "name")],
+    }
+    form = PlanForm(request.GET, **criteria_form_choices)
+    if not form.is_valid():
+        return form, None, None, None
+    criteria = form.plan_criteria()
+    data = plan.load(criteria)
+    result = plan.check(data, criteria)
+    condition = None
+    if form.cleaned_data.get("condition"):
+        condition = (
+            m.Condition.objects.published()
+            .only("slug", "name", "patient_description")
+            .get(slug=form.cleaned_data["condition"])
+        )
+    return form, data, result, condition
+
+
+def _query_string(**params):
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, [str(v) for v in values if v not in (None, "")])
+    return query.urlencode()
+
+
+def _plan_query(request, **changes):
+    """The current query string with some parameters replaced (lists become repeated values)."""
+    query = request.GET.copy()
+    for key, values in changes.items():
+        query.setlist(key, [v for v in values if v])
+    return query.urlencode()
+
+
+def _content_as_of():
+    dates = [
+        model.objects.published().aggregate(latest=Max("last_reviewed"))["latest"]
+        for model in (m.Drug, m.Condition, m.Procedure)
+    ]
+    dates = [d for d in dates if d]
+    return max(dates) if dates else None
+
+
+@require_GET
+def plan_page(request):
+    form, data, result, condition = build_plan(request)
+    context = {"form": form, "result": result, "condition": condition}
+    if result is not None:
+        chosen = list(result.criteria.drugs)
+        context.update(
+            remove_urls={s: _plan_query(request, drugs=[d for d in chosen if d != s]) for s in chosen},
+            remove_procedure_urls={
+                s: _plan_query(request, procedures=[p for p in result.criteria.procedures if p != s])
+                for s in result.criteria.procedures
+            },
+            query=request.GET.urlencode(),
+        )
+    return render(request, "treatments/plan.html", context, status=200 if result is not None else 400)
+
+
+def _summary_context(request, pdf=False):
+    form, data, result, condition = build_plan(request)
+    if result is None:
+        return None, form
+    summary = plan.patient_summary(
+        data,
+        result,
+        condition_name=condition.name if condition else "",
+        condition_text=condition.patient_description if condition else "",
+    )
+    # The printed link carries only what the patient summary shows: no age, kidney function or factors.
+    c = form.cleaned_data
+    live_url = request.build_absolute_uri(
+        reverse("treatments:summary")
+        + "?"
+        + _query_string(
+            condition=[c.get("condition")], drugs=c.get("drugs") or [], procedures=c.get("procedures") or []
+        )
+    )
+    return {
+        "summary": summary,
+        "result": result,
+        "condition": condition,
+        "as_of": _content_as_of(),
+        "version": settings.CONTENT_VERSION,
+        "live_url": live_url,
+        "qr": segno.make(live_url, error="m").png_data_uri(scale=3, border=2),
+        "pdf": pdf,
+        "query": request.GET.urlencode(),
+    }, form
+
+
+@require_GET
+def summary_page(request):
+    context, form = _summary_context(request)
+    if context is None:
+        return render(request, "treatments/plan.html", {"form": form, "result": None}, status=400)
+    return render(request, "treatments/summary.html", context)
+
+
+@require_GET
+def clinician_summary_page(request):
+    context, form = _summary_context(request)
+    if context is None:
+        return render(request, "treatments/plan.html", {"form": form, "result": None}, status=400)
+    return render(request, "treatments/clinician_summary.html", context)
+
+
+@require_GET
+def summary_pdf(request):
+    context, form = _summary_context(request, pdf=True)
+    if context is None:
+        return render(request, "treatments/plan.html", {"form": form, "result": None}, status=400)
+    html = render_to_string("treatments/summary.html", context, request=request)
+    stylesheets = [weasyprint.CSS(filename=finders.find(name)) for name in ("css/summary.css", "css/summary-print.css")]
+    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=stylesheets)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="treatment-summary.pdf"'
+    return response

@@ -20,3 +20,9 @@ def ci(pair):
         return ""
     low, high = pair
     return f"{format_number(low)}–{format_number(high)}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """Look up a precomputed value by key (e.g. a toggle URL per option)."""
+    return mapping.get(key, "") if mapping else ""

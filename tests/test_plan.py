@@ -1,0 +1,189 @@
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from treatments import models as m
+from treatments import plan
+from treatments.validation import READING_GRADE_LIMIT, reading_grade
+
+from .conftest import make_class, make_drug, make_interaction, make_source
+
+
+@pytest.fixture
+def plan_world(world):
+    for key in {k for keys in plan.CHECK_SOURCES.values() for k in keys}:
+        make_source(key)
+    opioids = make_class("strong-opioids", name="Strong opioids")
+    make_drug("oxycodone", opioids, generic_name="Oxycodone", cns_active=True)
+    tramadol_snri = m.Interaction.objects.get(key="tramadol--snris")
+    tramadol_snri.effect = "Serotonin syndrome; seizure risk rises."
+    tramadol_snri.save()
+    make_interaction(
+        "gabapentinoids--strong-opioids",
+        world["sources"]["label"],
+        m.Severity.MAJOR,
+        class_a=world["classes"]["gabapentinoids"],
+        class_b=opioids,
+        effect="Respiratory depression.",
+    )
+    pregabalin = world["drugs"]["pregabalin"]
+    pregabalin.patient_what_for = "This medicine calms nerves that send pain signals."
+    pregabalin.patient_how_to_take = "Take it by mouth two or three times a day."
+    pregabalin.patient_side_effects = "You may feel sleepy or dizzy."
+    pregabalin.save()
+    return world
+
+
+def checked(**criteria):
+    criteria = plan.PlanCriteria(**criteria)
+    return plan.check(plan.load(criteria), criteria)
+
+
+@pytest.mark.django_db
+def test_duloxetine_with_tramadol_is_a_major_serotonin_interaction(plan_world):
+    result = checked(drugs=("duloxetine", "tramadol"))
+    assert [(p.a, p.b, p.severity) for p in result.pairs] == [("duloxetine", "tramadol", "major")]
+    assert "Serotonin syndrome" in result.pairs[0].interaction.effect
+    assert result.has_major
+
+
+@pytest.mark.django_db
+def test_pregabalin_with_oxycodone_is_major_respiratory_depression(plan_world):
+    result = checked(drugs=("pregabalin", "oxycodone"))
+    codes = {c.code: c for c in result.checks}
+    assert codes["respiratory-depression"].severity == "major"
+    assert codes["respiratory-depression"].sources[0].key == "fda-dsc-gabapentinoids-2019"
+    assert result.pairs[0].severity == "major"
+
+
+@pytest.mark.django_db
+def test_gabapentin_with_pregabalin_is_duplication(plan_world):
+    result = checked(drugs=("gabapentin", "pregabalin"))
+    duplication = [c for c in result.checks if c.code == "duplication"]
+    assert duplication and set(duplication[0].drugs) == {"gabapentin", "pregabalin"}
+
+
+@pytest.mark.django_db
+def test_three_cns_active_drugs_in_an_older_adult(plan_world):
+    result = checked(drugs=("amitriptyline", "pregabalin", "oxycodone"), age=78)
+    beers = [c for c in result.checks if c.code == "beers-cns"]
+    assert beers and beers[0].severity == "major" and len(beers[0].drugs) == 3
+
+
+@pytest.mark.django_db
+def test_three_cns_active_drugs_in_a_younger_adult_is_not_a_beers_warning(plan_world):
+    assert "beers-cns" not in {
+        c.code for c in checked(drugs=("amitriptyline", "pregabalin", "oxycodone"), age=50).checks
+    }
+
+
+@pytest.mark.django_db
+def test_pregabalin_with_duloxetine_is_a_supported_complementary_combination(plan_world):
+    result = checked(drugs=("pregabalin", "duloxetine"))
+    (pair,) = result.complementarity
+    assert pair.supported and pair.different_mechanism
+    assert not result.has_major
+    assert [p.severity for p in result.pairs] == ["beneficial"]
+
+
+@pytest.mark.django_db
+def test_serotonergic_load_and_anticholinergic_burden(plan_world):
+    result = checked(drugs=("amitriptyline", "duloxetine", "tramadol"), age=70)
+    codes = {c.code: c.severity for c in result.checks}
+    assert codes["serotonergic-load"] == "major"
+    assert codes["anticholinergic-burden"] == "major"
+
+
+@pytest.mark.django_db
+def test_current_medicines_are_checked_against_the_plan(plan_world):
+    result = checked(drugs=("duloxetine",), current=("tramadol",))
+    assert result.pairs[0].severity == "major"
+    assert [d.slug for d in result.current] == ["tramadol"]
+
+
+@pytest.mark.django_db
+def test_patient_factors_are_reapplied_to_each_item(plan_world):
+    result = checked(drugs=("pregabalin", "duloxetine"), crcl=20)
+    pregabalin, duloxetine = result.items
+    assert pregabalin.dose_limit.value == 150
+    assert duloxetine.status == "avoid"
+
+
+def test_plan_page_shows_the_warning_with_its_source(client, plan_world):
+    response = client.get(reverse("treatments:plan"), {"drugs": ["duloxetine", "tramadol"]})
+    assert response.status_code == 200
+    assert "Serotonin syndrome" in response.text
+    assert "Duloxetine + Tramadol" in response.text
+
+
+def test_plan_page_bad_input_is_a_form_error(client, plan_world):
+    response = client.get(reverse("treatments:plan"), {"drugs": "pregabalin,nonsense", "crcl": "x"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text and "Enter a whole number" in response.text
+
+
+def test_plan_page_limits_the_number_of_items(client, plan_world):
+    many = list(m.Drug.objects.values_list("slug", flat=True))[: plan.MAX_ITEMS + 1]
+    assert len(many) == plan.MAX_ITEMS + 1
+    response = client.get(reverse("treatments:plan"), {"drugs": many})
+    assert response.status_code == 400
+    assert f"at most {plan.MAX_ITEMS} items" in response.text
+
+
+@pytest.mark.parametrize("extra", [0, 4])
+def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num_queries, extra):
+    from .conftest import grow
+
+    grow(plan_world, extra)
+    with django_assert_num_queries(18):
+        client.get(reverse("treatments:plan"), {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70})
+
+
+def test_explorer_add_to_plan_links_keep_the_plan(client, plan_world):
+    url = reverse("treatments:condition", args=["painful-diabetic-neuropathy"])
+    response = client.get(url, {"plan": "pregabalin", "age": 72})
+    assert "Your plan:" in response.text
+    assert "plan=pregabalin&amp;plan=duloxetine" in response.text
+    assert "/plan/?condition=painful-diabetic-neuropathy&amp;drugs=pregabalin&amp;age=72" in response.text
+
+
+SUMMARY_PARAMS = {"drugs": ["pregabalin"], "condition": "painful-diabetic-neuropathy", "age": 72, "crcl": 25}
+
+
+def test_patient_summary_is_plain_language(client, plan_world):
+    response = client.get(reverse("treatments:summary"), SUMMARY_PARAMS)
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    texts = [summary.condition_text, summary.avoid_intro, *summary.next_steps]
+    for item in summary.items:
+        texts += [item.what_for, item.how_to_take, item.time_to_effect, item.side_effects, item.when_to_call]
+    for text in texts:
+        assert reading_grade(text) <= READING_GRADE_LIMIT, text
+    assert "Pregabalin" in response.text and "Print" in response.text
+    assert "Content as of" in response.text and 'src="data:image/png;base64,' in response.text
+
+
+def test_summary_contains_nothing_identifying(client, plan_world):
+    response = client.get(reverse("treatments:summary"), SUMMARY_PARAMS)
+    text = response.text.split('<main id="main">')[1]  # what prints (the screen-only toolbar is outside)
+    assert "<input" not in text and "<form" not in text  # name and notes are blank lines for handwriting
+    assert (
+        "age=" not in text and "crcl=" not in text and "factors=" not in text
+    )  # the printed link carries no patient data
+    assert ">72<" not in text
+
+
+def test_summary_pdf_is_produced_and_contains_the_drug(client, plan_world, tmp_path):
+    response = client.get(reverse("treatments:summary_pdf"), SUMMARY_PARAMS)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(response.content)
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Pregabalin" in text and "calms nerves" in text
+    assert "Compare drugs" not in text and "Back to the plan" not in text
+
+
+def test_clinician_summary_has_doses_and_sources(client, plan_world):
+    response = client.get(reverse("treatments:clinician_summary"), SUMMARY_PARAMS)
+    assert response.status_code == 200
+    assert "at most 150 mg/day" in response.text and "US label" in response.text

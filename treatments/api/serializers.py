@@ -1,0 +1,378 @@
+"""What the API returns. Records come from the ORM (published rows only, prefetched by the views);
+explore results are the explorer's own dataclasses, serialised field by field with no logic."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import explorer
+from .. import models as m
+
+
+class SourceRefSerializer(serializers.Serializer):
+    """A citation: works for a Source row and for the explorer's SourceRef alike."""
+
+    key = serializers.CharField()
+    short_name = serializers.CharField()
+    title = serializers.CharField()
+    year = serializers.IntegerField()
+    link = serializers.CharField()
+
+
+class SourceKeysField(serializers.ListField):
+    """Cited sources as a list of keys (the option lists the full citations once)."""
+
+    child = serializers.CharField()
+
+    def to_representation(self, data):
+        return [source.key for source in data]
+
+
+class StringListField(serializers.ListField):
+    child = serializers.CharField()
+
+
+# --- reference records -----------------------------------------------------------------------------
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    link = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = m.Source
+        fields = [
+            "key",
+            "kind",
+            "short_name",
+            "title",
+            "authors",
+            "year",
+            "publisher",
+            "doi",
+            "pmid",
+            "url",
+            "link",
+            "region",
+            "superseded",
+            "notes",
+            "last_reviewed",
+        ]
+
+
+class PatientFactorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.PatientFactor
+        fields = ["slug", "name", "description"]
+
+
+class ConditionSerializer(serializers.ModelSerializer):
+    synonyms = StringListField()
+    icd10_codes = StringListField()
+    symptoms = StringListField()
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.Condition
+        fields = [
+            "slug",
+            "name",
+            "synonyms",
+            "icd10_codes",
+            "category",
+            "pain_mechanism",
+            "description",
+            "patient_description",
+            "symptoms",
+            "last_reviewed",
+            "sources",
+        ]
+
+
+class DrugClassSerializer(serializers.ModelSerializer):
+    drugs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.DrugClass
+        fields = [
+            "slug",
+            "name",
+            "abbreviation",
+            "mechanism",
+            "site_of_action",
+            "description",
+            "drugs",
+            "last_reviewed",
+            "sources",
+        ]
+
+
+class DrugSerializer(serializers.ModelSerializer):
+    brand_names = StringListField()
+    routes = StringListField()
+    drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = m.Drug
+        fields = [
+            "slug",
+            "generic_name",
+            "brand_names",
+            "atc_code",
+            "drug_class",
+            "routes",
+            "cns_active",
+            "serotonergic",
+            "anticholinergic_burden",
+            "boxed_warning",
+            "last_reviewed",
+        ]
+
+
+class DoseGuidanceSerializer(serializers.ModelSerializer):
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.DoseGuidance
+        fields = [
+            "region",
+            "context",
+            "route",
+            "unit",
+            "starting_dose",
+            "usual_target_low",
+            "usual_target_high",
+            "max_daily_dose",
+            "frequency",
+            "titration",
+            "is_default",
+            "sources",
+        ]
+
+
+class RenalDoseBandSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="band_label")
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.RenalDoseBand
+        fields = [
+            "region",
+            "crcl_min",
+            "crcl_max",
+            "label",
+            "max_daily_dose",
+            "unit",
+            "dosing_interval",
+            "avoid",
+            "note",
+            "sources",
+        ]
+
+
+class CautionSerializer(serializers.ModelSerializer):
+    factor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.Caution
+        fields = ["factor", "drug_class", "level", "text", "region", "sources"]
+
+
+class RegulatoryApprovalSerializer(serializers.ModelSerializer):
+    condition = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.RegulatoryApproval
+        fields = ["region", "condition", "indication", "product", "year", "sources"]
+
+
+class ControlledScheduleSerializer(serializers.ModelSerializer):
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.ControlledSchedule
+        fields = ["region", "schedule", "note", "sources"]
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    a = serializers.SerializerMethodField()
+    b = serializers.SerializerMethodField()
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.Interaction
+        fields = ["key", "a", "b", "severity", "effect", "mechanism", "management", "older_adult_only", "sources"]
+
+    @extend_schema_field(serializers.CharField(help_text="Drug or drug-class slug."))
+    def get_a(self, interaction):
+        return interaction.side_a.slug
+
+    @extend_schema_field(serializers.CharField(help_text="Drug or drug-class slug."))
+    def get_b(self, interaction):
+        return interaction.side_b.slug
+
+
+class DrugDetailSerializer(DrugSerializer):
+    doses = DoseGuidanceSerializer(many=True, source="published_doses")
+    renal_bands = RenalDoseBandSerializer(many=True)
+    cautions = serializers.SerializerMethodField()
+    approvals = RegulatoryApprovalSerializer(many=True)
+    schedules = ControlledScheduleSerializer(many=True)
+    interactions = InteractionSerializer(many=True, source="published_interactions")
+    sources = SourceRefSerializer(many=True)
+
+    class Meta(DrugSerializer.Meta):
+        fields = [
+            *DrugSerializer.Meta.fields,
+            "formulations",
+            "hepatic_guidance",
+            "common_adverse_effects",
+            "serious_adverse_effects",
+            "doses",
+            "renal_bands",
+            "cautions",
+            "approvals",
+            "schedules",
+            "interactions",
+            "sources",
+        ]
+
+    @extend_schema_field(CautionSerializer(many=True))
+    def get_cautions(self, drug):
+        """The drug's own cautions, then those of its class (drug_class is set on the latter)."""
+        own = CautionSerializer(drug.cautions.all(), many=True).data
+        return [*own, *CautionSerializer(drug.drug_class.cautions.all(), many=True).data]
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    synonyms = StringListField()
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.Procedure
+        fields = [
+            "slug",
+            "name",
+            "synonyms",
+            "category",
+            "invasiveness",
+            "route",
+            "site_of_action",
+            "description",
+            "risks",
+            "patient_text",
+            "last_reviewed",
+            "sources",
+        ]
+
+
+class DiagnosticSerializer(serializers.ModelSerializer):
+    synonyms = StringListField()
+    sources = SourceRefSerializer(many=True)
+
+    class Meta:
+        model = m.Diagnostic
+        fields = [
+            "slug",
+            "name",
+            "synonyms",
+            "category",
+            "detects",
+            "loinc_code",
+            "patient_text",
+            "last_reviewed",
+            "sources",
+        ]
+
+
+# --- explore (explorer dataclasses) ------------------------------------------------------------------
+
+
+class PositionSerializer(serializers.Serializer):
+    source = serializers.CharField(source="source.key", help_text="The guideline's source key.")
+    line = serializers.ChoiceField(choices=m.Line.choices)
+    strength = serializers.ChoiceField(choices=m.Strength.choices)
+    quality = serializers.ChoiceField(choices=m.Quality.choices)
+    wording = serializers.CharField()
+    nnt = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    nnh = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+
+
+class FlagSerializer(serializers.Serializer):
+    factor = serializers.CharField(help_text="Patient factor slug.")
+    level = serializers.ChoiceField(choices=m.CautionLevel.choices)
+    text = serializers.CharField()
+    subject = serializers.CharField(help_text="For a drug-class option: the member drug the flag is about.")
+    sources = SourceKeysField()
+
+
+class DoseLimitSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
+    unit = serializers.CharField()
+    avoid = serializers.BooleanField()
+    text = serializers.CharField()
+    subject = serializers.CharField(help_text="For a drug-class option: the member drug.")
+    sources = SourceKeysField()
+
+
+class MaxDailyDoseSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
+    unit = serializers.CharField()
+    avoid = serializers.BooleanField()
+    text = serializers.CharField()
+
+
+class OptionInteractionSerializer(serializers.Serializer):
+    """One interaction between an option and a current medication: (current drug name, InteractionRef)."""
+
+    current = serializers.CharField(help_text="The current medication's name.")
+    key = serializers.CharField()
+    severity = serializers.ChoiceField(choices=m.Severity.choices)
+    effect = serializers.CharField()
+    mechanism = serializers.CharField()
+    management = serializers.CharField()
+    sources = SourceKeysField()
+
+    def to_representation(self, instance):
+        current, interaction = instance
+        data = super().to_representation(interaction)
+        return {"current": current, **data}
+
+
+class OptionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(explorer.KIND_LABELS.items()))
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    line = serializers.ChoiceField(choices=m.Line.choices, help_text="The best line across current guidelines.")
+    disagree = serializers.BooleanField(help_text="Current guidelines put it on different lines.")
+    positions = PositionSerializer(many=True)
+    nnt = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    nnh = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=[(s, label) for s, label in explorer.STATUS_LABELS.items()], help_text="For this patient."
+    )
+    flags = FlagSerializer(many=True)
+    benefits = FlagSerializer(many=True, help_text="Patient factors this option may also help.")
+    max_daily_dose = MaxDailyDoseSerializer(
+        allow_null=True, help_text="The renal dose limit at the given CrCl, for a drug option; null otherwise."
+    )
+    dose_limits = DoseLimitSerializer(many=True, help_text="Renal dose limits of the option's drugs at the CrCl.")
+    interactions = OptionInteractionSerializer(many=True, help_text="With the current medications.")
+    sources = SourceRefSerializer(many=True)
+
+
+class WorkupSerializer(serializers.Serializer):
+    diagnostic = serializers.CharField(source="slug", help_text="Diagnostic slug.")
+    name = serializers.CharField()
+    priority = serializers.ChoiceField(choices=m.WorkupPriority.choices)
+    rationale = serializers.CharField()
+    sources = SourceRefSerializer(many=True)
+
+
+class ExploreSerializer(serializers.Serializer):
+    condition = ConditionSerializer()
+    total = serializers.IntegerField(help_text="Options before the option filters.")
+    options = OptionSerializer(many=True, help_text="In the explorer's order; contraindicated options last.")
+    workup = WorkupSerializer(many=True)

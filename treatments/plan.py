@@ -1,0 +1,417 @@
+"""Combination plans: interaction and plan checks for a set of drugs and procedures.
+
+Like the explorer, a plan is loaded once with a fixed number of queries (``load``) and checked by a
+pure function (``check``). The plan page, the printed summaries, the PDF and the API all call these,
+so screen, print and API can never disagree. Per-item patient rules (cautions, renal limits) come
+from ``explorer``; this module adds what only a combination can show.
+"""
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+from . import explorer
+from . import models as m
+
+MAX_ITEMS = 8
+
+SEVERITY_ORDER = ["contraindicated", "major", "moderate", "minor", "beneficial"]
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+
+OPIOID_CLASSES = frozenset({"strong-opioids", "dual-action-opioids"})
+SEDATIVE_CLASSES = frozenset({"benzodiazepines"})
+GABAPENTINOID_CLASS = "gabapentinoids"
+BEERS_CNS_THRESHOLD = 3  # AGS Beers 2023: avoid 3 or more CNS-active drugs in older adults.
+ACB_THRESHOLD = 3  # Anticholinergic burden total of 3 or more (Boustani 2008).
+
+# Sources cited by the non-pairwise checks (keys in fixtures/sources.json).
+CHECK_SOURCES = {
+    "duplication": ["aan-2022-pdn"],
+    "beers-cns": ["ags-beers-2023"],
+    "serotonergic-load": ["fda-dsc-opioids-2016"],
+    "anticholinergic-burden": ["boustani-2008-acb", "ags-beers-2023"],
+    "respiratory-depression": ["fda-dsc-gabapentinoids-2019"],
+}
+
+
+@dataclass(frozen=True)
+class PlanCriteria:
+    drugs: tuple = ()
+    procedures: tuple = ()
+    age: int | None = None
+    crcl: int | None = None
+    factors: frozenset = frozenset()
+    current: tuple = ()
+
+    def as_explorer_criteria(self):
+        return explorer.Criteria(age=self.age, crcl=self.crcl, factors=self.factors, current=self.current)
+
+
+@dataclass(frozen=True)
+class ProcedureInfo:
+    slug: str
+    name: str
+    url: str
+    description: str
+    risks: str
+    patient_text: str
+    sources: tuple
+
+
+@dataclass(frozen=True)
+class PlanData:
+    drugs: dict  # slug -> explorer.DrugInfo (every published drug)
+    procedures: dict  # slug -> ProcedureInfo (the requested ones)
+    interactions: tuple
+    check_sources: dict  # key -> SourceRef
+    patient_texts: dict  # drug slug -> dict of plain-language fields
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    interaction: explorer.InteractionRef
+
+    @property
+    def severity(self):
+        return self.interaction.severity
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: str
+    text: str
+    drugs: tuple
+    sources: tuple
+
+
+@dataclass(frozen=True)
+class Complement:
+    a: str
+    b: str
+    a_name: str
+    b_name: str
+    different_site: bool
+    different_mechanism: bool
+    supported: bool
+    sites: tuple
+    sources: tuple
+
+
+@dataclass(frozen=True)
+class ItemCheck:
+    drug: explorer.DrugInfo
+    status: str
+    flags: tuple
+    benefits: tuple
+    dose_limit: explorer.DoseLimit | None
+    in_current: bool = False
+
+    @property
+    def status_label(self):
+        return explorer.STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    criteria: PlanCriteria
+    items: tuple  # ItemCheck for each plan drug
+    procedures: tuple  # ProcedureInfo
+    current: tuple  # DrugInfo for current medicines
+    pairs: tuple  # Pair, most severe first
+    checks: tuple  # Check, most severe first
+    complementarity: tuple  # Complement for each pair of plan drugs
+
+    @property
+    def worst_severity(self):
+        severities = [p.severity for p in self.pairs if p.severity != "beneficial"] + [c.severity for c in self.checks]
+        return min(severities, key=SEVERITY_RANK.get) if severities else ""
+
+    @property
+    def has_major(self):
+        return self.worst_severity in ("contraindicated", "major")
+
+
+def load(criteria):
+    """Everything a plan check needs, in a fixed number of queries.
+
+    Queries: drugs with their prefetches (see explorer.drug_queryset), interactions and their
+    sources, the requested procedures and their sources, and the sources the plan checks cite.
+    """
+    drug_objects = list(explorer.drug_queryset())
+    drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
+    patient_texts = {
+        d.slug: {
+            "what_for": d.patient_what_for,
+            "how_to_take": d.patient_how_to_take,
+            "time_to_effect": d.patient_time_to_effect,
+            "side_effects": d.patient_side_effects,
+            "when_to_call": d.patient_when_to_call,
+        }
+        for d in drug_objects
+    }
+    procedures = {
+        p.slug: ProcedureInfo(
+            p.slug,
+            p.name,
+            p.get_absolute_url(),
+            p.description,
+            p.risks,
+            p.patient_text,
+            tuple(explorer.source_ref(s) for s in p.sources.all()),
+        )
+        for p in m.Procedure.objects.published().filter(slug__in=criteria.procedures).prefetch_related("sources")
+    }
+    keys = {k for keys in CHECK_SOURCES.values() for k in keys}
+    check_sources = {s.key: explorer.source_ref(s) for s in m.Source.objects.published().filter(key__in=keys)}
+    return PlanData(
+        drugs=drugs,
+        procedures=procedures,
+        interactions=explorer.interaction_refs(),
+        check_sources=check_sources,
+        patient_texts=patient_texts,
+    )
+
+
+def _sources(data, code):
+    return tuple(data.check_sources[k] for k in CHECK_SOURCES[code] if k in data.check_sources)
+
+
+def _item(drug):
+    return (explorer.KIND_DRUG, drug.slug, drug.class_slug)
+
+
+def pairs(data, plan_drugs, current_drugs, older_adult):
+    """Every interaction between two of the plan drugs and current medicines, most severe first."""
+    everyone = list(dict.fromkeys(plan_drugs + current_drugs))
+    found = []
+    for a, b in combinations(everyone, 2):
+        for interaction in explorer.interactions_between(data.interactions, _item(a), _item(b), older_adult):
+            found.append(Pair(a.slug, a.name, b.slug, b.name, interaction))
+    return tuple(sorted(found, key=lambda p: (SEVERITY_RANK[p.severity], p.a_name, p.b_name)))
+
+
+def plan_checks(data, plan_drugs, current_drugs, factors):
+    everyone = list(dict.fromkeys(plan_drugs + current_drugs))
+    checks = []
+    by_class = {}
+    for d in everyone:
+        by_class.setdefault(d.class_slug, []).append(d)
+    for members in by_class.values():
+        if len(members) > 1:
+            names = [d.name for d in members]
+            checks.append(
+                Check(
+                    "duplication",
+                    "major",
+                    f"Two drugs from the same class ({members[0].class_name}): {', '.join(names)}. This adds side "
+                    "effects without a new mechanism; guidelines advise switching or adding a drug from a "
+                    "different class instead.",
+                    tuple(d.slug for d in members),
+                    _sources(data, "duplication"),
+                )
+            )
+    cns = [d for d in everyone if d.cns_active]
+    if "older-adult" in factors and len(cns) >= BEERS_CNS_THRESHOLD:
+        checks.append(
+            Check(
+                "beers-cns",
+                "major",
+                f"{len(cns)} CNS-active drugs in an older adult ({', '.join(d.name for d in cns)}). The AGS Beers "
+                "Criteria advise avoiding 3 or more because of falls and fractures; reduce the number if possible.",
+                tuple(d.slug for d in cns),
+                _sources(data, "beers-cns"),
+            )
+        )
+    serotonergic = [d for d in everyone if d.serotonergic]
+    if len(serotonergic) >= 2:
+        checks.append(
+            Check(
+                "serotonergic-load",
+                "major" if len(serotonergic) >= 3 else "moderate",
+                f"{len(serotonergic)} serotonergic drugs ({', '.join(d.name for d in serotonergic)}). Watch for "
+                "serotonin syndrome (agitation, tremor, fever, fast heart rate), especially when starting or "
+                "raising a dose.",
+                tuple(d.slug for d in serotonergic),
+                _sources(data, "serotonergic-load"),
+            )
+        )
+    burden = sum(d.anticholinergic_burden for d in everyone)
+    if burden >= ACB_THRESHOLD:
+        contributors = [d for d in everyone if d.anticholinergic_burden]
+        checks.append(
+            Check(
+                "anticholinergic-burden",
+                "major" if "older-adult" in factors else "moderate",
+                f"Total anticholinergic burden {burden} "
+                f"({', '.join(f'{d.name} {d.anticholinergic_burden}' for d in contributors)}). A total of 3 or more "
+                "is linked to confusion, falls and cognitive decline, above all in older adults.",
+                tuple(d.slug for d in contributors),
+                _sources(data, "anticholinergic-burden"),
+            )
+        )
+    gabapentinoids = [d for d in everyone if d.class_slug == GABAPENTINOID_CLASS]
+    if gabapentinoids:
+        depressants = [d for d in everyone if d.class_slug in OPIOID_CLASSES | SEDATIVE_CLASSES]
+        at_risk = {"older-adult", "respiratory-disease"} & set(factors)
+        others = [
+            d
+            for d in everyone
+            if d.cns_active and d.class_slug != GABAPENTINOID_CLASS and d not in depressants and at_risk
+        ]
+        if depressants or others:
+            involved = gabapentinoids + depressants + others
+            checks.append(
+                Check(
+                    "respiratory-depression",
+                    "major" if depressants else "moderate",
+                    "Gabapentinoid with "
+                    + (
+                        "an opioid or another CNS depressant"
+                        if depressants
+                        else "other CNS-active drugs in a patient with a respiratory risk factor"
+                    )
+                    + f" ({', '.join(d.name for d in involved)}): risk of serious breathing problems (FDA 2019). "
+                    "Start low, titrate slowly and monitor for sedation and slow breathing.",
+                    tuple(d.slug for d in involved),
+                    _sources(data, "respiratory-depression"),
+                )
+            )
+    return tuple(sorted(checks, key=lambda c: (SEVERITY_RANK[c.severity], c.code)))
+
+
+def complementarity(data, plan_drugs, older_adult):
+    notes = []
+    for a, b in combinations(plan_drugs, 2):
+        beneficial = [
+            i
+            for i in explorer.interactions_between(data.interactions, _item(a), _item(b), older_adult)
+            if i.severity == m.Severity.BENEFICIAL
+        ]
+        sites = {a.site_of_action, b.site_of_action}
+        notes.append(
+            Complement(
+                a=a.slug,
+                b=b.slug,
+                a_name=a.name,
+                b_name=b.name,
+                different_site=len(sites) > 1 and sites != {m.SiteOfAction.BOTH},
+                different_mechanism=a.class_slug != b.class_slug,
+                supported=bool(beneficial),
+                sites=(a.site_of_action, b.site_of_action),
+                sources=tuple(s for i in beneficial for s in i.sources),
+            )
+        )
+    return tuple(notes)
+
+
+def item_check(drug, criteria, in_current=False):
+    factors = criteria.as_explorer_criteria().effective_factors
+    flags, benefits = explorer.patient_flags(drug.cautions, factors)
+    limit = explorer.dose_limit(drug, criteria.crcl)
+    if limit is not None:
+        limit = replace(limit, subject="")
+    status = explorer.worst_status(flags, [limit] if limit else [])
+    return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current)
+
+
+def check(data, criteria):
+    """Check a plan. Pure: no database access. Unknown slugs must be rejected before this point."""
+    factors = criteria.as_explorer_criteria().effective_factors
+    older = "older-adult" in factors
+    plan_drugs = [data.drugs[s] for s in criteria.drugs]
+    current_drugs = [data.drugs[s] for s in criteria.current if s not in criteria.drugs]
+    return PlanResult(
+        criteria=criteria,
+        items=tuple(item_check(d, criteria) for d in plan_drugs),
+        procedures=tuple(data.procedures[s] for s in criteria.procedures if s in data.procedures),
+        current=tuple(current_drugs),
+        pairs=pairs(data, plan_drugs, current_drugs, older),
+        checks=plan_checks(data, plan_drugs, current_drugs, factors),
+        complementarity=complementarity(data, plan_drugs, older),
+    )
+
+
+# --- the patient summary (plain language) ----------------------------------------------------
+
+NEXT_STEPS = (
+    "Take your medicine the way your doctor told you.",
+    "Write down how your pain, sleep and mood change each week. Bring the notes to your next visit.",
+    "Many nerve pain medicines take weeks to work. Do not stop one suddenly unless your doctor says so.",
+    "Ask your pharmacist before you take any new pills, herbs or vitamins.",
+)
+AVOID_INTRO = "Do not take it with these unless your doctor says it is safe:"
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    slug: str
+    name: str
+    brand_names: tuple
+    what_for: str
+    how_to_take: str
+    time_to_effect: str
+    side_effects: str
+    when_to_call: str
+    avoid_with: tuple  # names of drugs or drug groups
+
+
+@dataclass(frozen=True)
+class SummaryProcedure:
+    slug: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    condition_name: str
+    condition_text: str
+    items: tuple
+    procedures: tuple
+    next_steps: tuple = NEXT_STEPS
+    avoid_intro: str = AVOID_INTRO
+
+
+def _avoid_with(data, drug):
+    """Names of drugs or groups this drug must not be combined with (contraindicated or major rows)."""
+    names = []
+    for i in data.interactions:
+        if i.severity not in ("contraindicated", "major"):
+            continue
+        sides = [(i.a_kind, i.a_slug, i.a_name), (i.b_kind, i.b_slug, i.b_name)]
+        for (kind, slug, _name), (_k, _s, other_name) in (sides, sides[::-1]):
+            if (kind == explorer.KIND_DRUG and slug == drug.slug) or (
+                kind == explorer.KIND_DRUG_CLASS and slug == drug.class_slug
+            ):
+                names.append(other_name)
+    return tuple(dict.fromkeys(sorted(names, key=str.lower)))
+
+
+def patient_summary(data, result, condition_name="", condition_text=""):
+    """The plain-language summary of a checked plan. Pure."""
+    items = []
+    for item in result.items:
+        texts = data.patient_texts[item.drug.slug]
+        items.append(
+            SummaryItem(
+                slug=item.drug.slug,
+                name=item.drug.name,
+                brand_names=item.drug.brand_names,
+                what_for=texts["what_for"],
+                how_to_take=texts["how_to_take"],
+                time_to_effect=texts["time_to_effect"],
+                side_effects=texts["side_effects"],
+                when_to_call=texts["when_to_call"],
+                avoid_with=_avoid_with(data, item.drug),
+            )
+        )
+    return PatientSummary(
+        condition_name=condition_name,
+        condition_text=condition_text,
+        items=tuple(items),
+        procedures=tuple(SummaryProcedure(p.slug, p.name, p.patient_text) for p in result.procedures),
+    )
