@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "treatments.middleware.permissions_policy",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as the django-axes docs ask: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
@@ -103,6 +104,16 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The loaded knowledge base is cached (treatments/cache.py). Several app servers must share one cache:
+# set REDIS_URL (e.g. redis://127.0.0.1:6379/0). Without it each process keeps its own local memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        if env("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,6 +167,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sent as "Permissions-Policy: camera=(), ..." by treatments.middleware: the app needs none of these.
+PERMISSIONS_POLICY_DISABLED = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not env_bool("LOCAL_RUN"))
@@ -184,9 +215,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "treatments.api.renderers.CSVRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "treatments.api.responses.CSVRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
-    "DEFAULT_PAGINATION_CLASS": "treatments.api.views.Pagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "treatments.api.responses.ContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "treatments.api.responses.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["treatments.api.filters.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     # Tests make many requests from one address; the throttle test lowers the rate itself.
@@ -194,7 +226,7 @@ REST_FRAMEWORK = {
     # Count clients by the socket address, or by the proxy's X-Forwarded-For entry (never a spoofable one).
     "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY") else 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "treatments.api.views.exception_handler",
+    "EXCEPTION_HANDLER": "treatments.api.responses.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {

@@ -7,5 +7,6 @@ admin.site.site_title = "Neuropathy explorer admin"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/v1/", include("treatments.api.urls")),
     path("", include("treatments.urls")),
 ]

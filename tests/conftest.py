@@ -9,11 +9,20 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from treatments import models as m
 
 PUBLISHED = m.ReviewStatus.PUBLISHED
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the loaded knowledge base, API throttle counts)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _review(**overrides):
@@ -239,3 +248,40 @@ def grow(world, n=5):
         make_recommendation(world["condition"], label, m.Line.SECOND, drug=drug)
         make_recommendation(world["condition"], label, m.Line.THIRD, drug_class=cls)
         make_interaction(f"extra-{i}", label, m.Severity.MODERATE, drug_a=drug, drug_b=world["drugs"]["pregabalin"])
+
+
+def make_staff(username, group):
+    """A staff user in the "Editors" or "Reviewers" group (the groups come from a data migration)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, f"{username}@example.org", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def admin_form_data(response):
+    """POST data that resubmits an admin change form (and its inlines) exactly as it was rendered."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            keys = [form.add_prefix(name)]
+            if field.show_hidden_initial:  # the hidden "initial-" input a browser sends too
+                keys.append(form.add_initial_prefix(name))
+            for key in keys:
+                if value is True:
+                    data[key] = "on"
+                elif isinstance(value, list | tuple):
+                    data[key] = [str(v) for v in value]
+                else:
+                    data[key] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets", []):
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data

@@ -135,8 +135,15 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
     from .conftest import grow
 
     grow(plan_world, extra)
-    with django_assert_num_queries(18):
-        client.get(reverse("treatments:plan"), {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70})
+    params = {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70}
+    # Cold cache: 4 form choice lists (drugs, procedures, conditions, factors), the knowledge-base
+    # version (treatments/cache.py), then plan.load: drugs with 10 prefetches (see explorer.drug_queryset),
+    # interactions (+ sources) and the sources the checks cite.
+    with django_assert_num_queries(19):
+        assert client.get(reverse("treatments:plan"), params).status_code == 200
+    # Warm cache: the 4 choice lists and the version.
+    with django_assert_num_queries(5):
+        assert client.get(reverse("treatments:plan"), {**params, "age": 71}).status_code == 200
 
 
 def test_explorer_add_to_plan_links_keep_the_plan(client, plan_world):

@@ -42,19 +42,25 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
     assert "<html" not in response.text
 
 
-# Queries: condition (+ sources prefetch), recommendations (+ sources), drugs with 9 prefetches
-# (cautions + sources, class cautions + sources, bands + sources, default doses + sources, schedules,
-# approvals), procedure indications (+ sources), work-up (+ sources), interactions (+ sources),
-# patient factors for the form.
-CONDITION_QUERIES = 22
+# Cold cache: condition (+ sources prefetch), the knowledge-base version (treatments/cache.py),
+# recommendations (+ sources), drugs with 9 prefetches (cautions + sources, class cautions + sources,
+# bands + sources, default doses + sources, schedules, approvals), procedure indications (+ sources),
+# work-up (+ sources), interactions (+ sources), patient factors for the form.
+CONDITION_QUERIES = 23
+# Warm cache: condition (+ sources prefetch), the version, patient factors for the form.
+CONDITION_QUERIES_WARM = 4
 
 
 @pytest.mark.parametrize("extra", [0, 6])
 def test_condition_page_query_count_is_constant(client, world, condition_url, django_assert_num_queries, extra):
     grow(world, extra)
+    params = {"age": 80, "crcl": 20, "current": "tramadol", "factors": "depression"}
     with django_assert_num_queries(CONDITION_QUERIES):
-        response = client.get(condition_url, {"age": 80, "crcl": 20, "current": "tramadol", "factors": "depression"})
+        response = client.get(condition_url, params)
     assert response.status_code == 200
+    with django_assert_num_queries(CONDITION_QUERIES_WARM):
+        warm = client.get(condition_url, {**params, "age": 81})
+    assert warm.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -144,9 +150,13 @@ def test_search_escapes_input(client, world):
 @pytest.mark.parametrize("extra", [0, 5])
 def test_drug_page_query_count_is_constant(client, world, django_assert_num_queries, extra):
     grow(world, extra)
-    with django_assert_num_queries(16):
+    # Cold cache: 16 queries for the drug and its prefetches, interactions (+ sources), and the version.
+    with django_assert_num_queries(17):
         response = client.get(reverse("treatments:drug", args=["pregabalin"]))
     assert response.status_code == 200
+    # Warm cache: the interactions (+ sources) come from the cache.
+    with django_assert_num_queries(15):
+        assert client.get(reverse("treatments:drug", args=["duloxetine"])).status_code == 200
     assert "CrCl 15–29 mL/min" in response.text
     assert "Last reviewed" in response.text
 

@@ -1,28 +1,219 @@
-from django.contrib import admin
+"""Django admin for clinical editors (see docs/EDITING.md).
+
+- Review workflow: draft → in review → published, and retired. Publishing needs the per-model
+  ``treatments.publish_<model>`` permission (the "Reviewers" group). Without it, a form that sets
+  "Published" is refused, and an edit to a published record moves it back to "In review", so
+  unreviewed content never reaches the public pages.
+- Every save asks for a reason, stored in the record's history (django-simple-history); the history
+  page shows the field-by-field changes and any version can be restored from there.
+- The content rules of ``treatments/validation.py`` run in the forms and inline formsets, so a bad
+  edit is a form error, never a 500.
+"""
+
+import copy
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet, construct_instance
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
+from .feedback import REPORTABLE
+from .validation import (
+    CITED_MODELS,
+    PATIENT_TEXT_FIELDS,
+    READING_GRADE_LIMIT,
+    default_dose,
+    default_dose_problems,
+    drug_renal_problems,
+    patient_text_problems,
+    reading_grade,
+)
 
 REVIEW_FIELDS = ("status", "last_reviewed", "next_review_due")
+PUBLISHED = m.ReviewStatus.PUBLISHED
 
 
-class ClinicalAdmin(SimpleHistoryAdmin):
-    """Shared admin behaviour: review fields, status filter, a link to the public page."""
-
-    list_filter = ("status",)
-    readonly_fields = ("public_link",)
-
-    @admin.display(description="Public page")
-    def public_link(self, obj):
-        if obj.pk and hasattr(obj, "get_absolute_url"):
-            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
-        return "—"
+def can_publish(request, model):
+    return request.user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
 
 
-class ClinicalInline(admin.TabularInline):
+def grade_note(text):
+    """Help text shown under a patient-text field: its reading grade, with a warning above the limit."""
+    grade = reading_grade(text)
+    if grade > READING_GRADE_LIMIT:
+        return format_html(
+            '<strong class="grade-warning">Reading grade {}: above {} — simplify it before publishing.</strong>',
+            f"{grade:.1f}",
+            f"{READING_GRADE_LIMIT:g}",
+        )
+    return f"Reading grade {grade:.1f} (grade {READING_GRADE_LIMIT:g} or below is needed to publish)."
+
+
+class OverdueForReviewFilter(admin.SimpleListFilter):
+    title = "review date"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue_for_review(timezone.localdate())
+        return queryset
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class ClinicalForm(forms.ModelForm):
+    """Review workflow and single-row content rules for a clinical record (change form or inline row).
+
+    ``can_publish`` is set per request on the form class the admin builds (see ``get_form`` and
+    ``get_formset`` below). ``demoted`` is True after clean() when an editor's change moved a
+    published record back to "In review".
+    """
+
+    can_publish = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.demoted = False
+        for name in PATIENT_TEXT_FIELDS.get(self._meta.model, []):
+            if name in self.fields:
+                bound = self[name]  # cached by the form, with a copy of the help text
+                bound.help_text = self.fields[name].help_text = grade_note(bound.value())
+
+    def edited_fields(self):
+        return [name for name in self.changed_data if name != "change_reason"]
+
+    def candidate(self):
+        """An unsaved copy of the record with the submitted values (for rules that look at the whole row)."""
+        return construct_instance(self, copy.copy(self.instance))
+
+    def clean(self):
+        cleaned = super().clean()
+        model = self._meta.model
+        if model in CITED_MODELS and "sources" in self.fields and "sources" not in self.errors:
+            if not cleaned.get("sources"):
+                self.add_error("sources", "Cite at least one source.")
+        if cleaned.get("status") == PUBLISHED:
+            was_published = not self.instance._state.adding and self.initial.get("status") == PUBLISHED
+            if not self.can_publish and not was_published:
+                self.add_error("status", "Only reviewers can publish. Choose “In review” when it is ready.")
+            elif not self.can_publish and self.edited_fields():
+                cleaned["status"] = m.ReviewStatus.IN_REVIEW
+                self.demoted = True
+            else:
+                for field, message in patient_text_problems(self.candidate()).items():
+                    self.add_error(field if field in self.fields else None, f"Cannot publish: {message}")
+        return cleaned
+
+
+class ClinicalAdminForm(ClinicalForm):
+    """The change form of a clinical record: adds the required reason for the change."""
+
+    change_reason = forms.CharField(
+        label="Reason for change",
+        max_length=200,
+        help_text="Why you made this change, e.g. 'NICE 2025 update lowers the maximum dose'. Kept in the history.",
+    )
+
+
+class DoseGuidanceForm(ClinicalAdminForm):
+    """Dose guidance edited on its own page: the drug's other doses and bands come from the database."""
+
+    def clean(self):
+        cleaned = super().clean()
+        drug = cleaned.get("drug")
+        if drug and not self.errors:
+            dose = self.candidate()
+            doses = [d for d in drug.doses.all() if d.pk != dose.pk] + [dose]
+            problems = default_dose_problems(doses) + drug_renal_problems(drug.renal_bands.all(), default_dose(doses))
+            if problems:
+                raise ValidationError(
+                    [*problems, "To change which dose is the default, edit the doses together on the drug's page."]
+                )
+        return cleaned
+
+
+class RenalDoseBandForm(ClinicalAdminForm):
+    """A renal band edited on its own page: checked against the drug's other bands and default dose."""
+
+    def clean(self):
+        cleaned = super().clean()
+        drug = cleaned.get("drug")
+        if drug and not self.errors:
+            band = self.candidate()
+            bands = [b for b in drug.renal_bands.all() if b.pk != band.pk] + [band]
+            problems = drug_renal_problems(bands, default_dose(list(drug.doses.all())))
+            if problems:
+                raise ValidationError(problems)
+        return cleaned
+
+
+# --- inlines ----------------------------------------------------------------------------------
+
+
+class DrugDetailFormSet(BaseInlineFormSet):
+    """A formset on a drug's page whose rows are checked against a sibling formset (doses ↔ renal bands).
+
+    ``siblings`` is one dict per request shared by the drug's formsets (see DrugAdmin.get_formset_kwargs).
+    """
+
+    def __init__(self, *args, siblings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.siblings = {} if siblings is None else siblings
+        self.siblings[self.model] = self
+
+    def rows(self, model):
+        """The drug's rows of ``model`` as submitted on this page (or as stored, if not on the page)."""
+        formset = self.siblings.get(model)
+        if formset is None:
+            return list(model.objects.filter(drug=self.instance)) if self.instance.pk else []
+        return [
+            form.instance
+            for form in formset.forms
+            if form.is_valid() and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
+        ]
+
+
+class DoseGuidanceFormSet(DrugDetailFormSet):
+    def clean(self):
+        super().clean()
+        if not any(self.errors):
+            problems = default_dose_problems(self.rows(m.DoseGuidance))
+            if problems:
+                raise ValidationError(problems)
+
+
+class RenalDoseBandFormSet(DrugDetailFormSet):
+    def clean(self):
+        super().clean()
+        if not any(self.errors):
+            problems = drug_renal_problems(self.rows(m.RenalDoseBand), default_dose(self.rows(m.DoseGuidance)))
+            if problems:
+                raise ValidationError(problems)
+
+
+class ClinicalInlineMixin:
+    form = ClinicalForm
     extra = 0
     show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.can_publish = can_publish(request, self.model)
+        return formset
+
+
+class ClinicalInline(ClinicalInlineMixin, admin.TabularInline):
+    pass
 
 
 class RecommendationInline(ClinicalInline):
@@ -43,9 +234,10 @@ class WorkupItemInline(ClinicalInline):
     autocomplete_fields = ("diagnostic", "sources")
 
 
-class DoseGuidanceInline(admin.StackedInline):
+class DoseGuidanceInline(ClinicalInlineMixin, admin.StackedInline):
     model = m.DoseGuidance
-    extra = 0
+    formset = DoseGuidanceFormSet
+    show_change_link = False
     autocomplete_fields = ("sources",)
     fields = (
         ("region", "context", "route", "is_default"),
@@ -59,6 +251,7 @@ class DoseGuidanceInline(admin.StackedInline):
 
 class RenalDoseBandInline(ClinicalInline):
     model = m.RenalDoseBand
+    formset = RenalDoseBandFormSet
     fields = (
         "region",
         "crcl_min",
@@ -96,11 +289,117 @@ class ClassCautionInline(DrugCautionInline):
     fk_name = "drug_class"
 
 
+# --- model admins -----------------------------------------------------------------------------
+
+
+class ClinicalAdmin(SimpleHistoryAdmin):
+    """Shared admin behaviour: review workflow, change reasons, overdue filter, a link to the public page."""
+
+    form = ClinicalAdminForm
+    list_filter = ("status",)
+    readonly_fields = ("public_link",)
+    actions = ["publish_selected", "retire_selected"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @admin.display(description="Public page")
+    def public_link(self, obj):
+        if not (obj.pk and hasattr(obj, "get_absolute_url")):
+            return "—"
+        url = obj.get_absolute_url()
+        if obj.status != PUBLISHED:
+            return format_html("{} (not public until it is published)", url)
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), OverdueForReviewFilter)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.can_publish = can_publish(request, self.model)
+        return form
+
+    def has_publish_permission(self, request):
+        return can_publish(request, self.model)
+
+    def changelist_view(self, request, extra_context=None):
+        overdue = self.model.objects.overdue_for_review(timezone.localdate()).count()
+        return super().changelist_view(request, {"overdue_count": overdue, **(extra_context or {})})
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data["change_reason"]
+        super().save_model(request, obj, form, change)
+        if form.demoted:
+            self.warn_demoted(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data["change_reason"]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._change_reason = reason
+            obj.delete()
+        for obj in instances:
+            obj._change_reason = reason
+            obj.save()
+        formset.save_m2m()
+        for row in formset.forms:
+            if getattr(row, "demoted", False):
+                self.warn_demoted(request, row.instance)
+
+    def warn_demoted(self, request, obj):
+        self.message_user(
+            request,
+            f"“{obj}” was published, so your change moved it back to In review. It is hidden from the public "
+            "pages until a reviewer publishes it again.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Publish selected records", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        published, refused = [], []
+        today = timezone.localdate()
+        for obj in queryset:
+            problems = list(patient_text_problems(obj).values())
+            if self.model in CITED_MODELS and not obj.sources.exists():
+                problems.append("cites no source.")
+            if problems:
+                refused.append(f"{obj}: {' '.join(problems)}")
+            elif obj.status != PUBLISHED:
+                obj.status, obj.last_reviewed = PUBLISHED, today
+                obj._change_reason = "Published by a reviewer."
+                obj.save()
+                published.append(obj)
+        if published:
+            self.message_user(request, f"Published {len(published)} record(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, f"Not published: {message}", messages.ERROR)
+
+    @admin.action(description="Retire selected records", permissions=["change"])
+    def retire_selected(self, request, queryset):
+        count = 0
+        for obj in queryset.exclude(status=m.ReviewStatus.RETIRED):
+            obj.status = m.ReviewStatus.RETIRED
+            obj._change_reason = "Retired."
+            obj.save()
+            count += 1
+        self.message_user(request, f"Retired {count} record(s); they stay in the history.", messages.SUCCESS)
+
+
 @admin.register(m.Source)
 class SourceAdmin(ClinicalAdmin):
-    list_display = ("key", "short_name", "kind", "year", "region", "status")
-    list_filter = ("kind", "region", "status")
+    list_display = ("key", "short_name", "kind", "year", "region", "superseded", "status")
+    list_filter = ("kind", "region", "superseded", "status")
     search_fields = ("key", "short_name", "title", "authors", "doi", "pmid")
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse to delete a source that anything cites: the citation links would vanish silently."""
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for model in apps.get_app_config("treatments").get_models():
+            if any(f.name == "sources" and f.many_to_many for f in model._meta.get_fields()):
+                for record in model.objects.filter(sources__in=objs).distinct():
+                    protected.append(f"{model._meta.verbose_name.capitalize()}: {record} (cites this source)")
+        return to_delete, model_count, perms_needed, protected
 
 
 @admin.register(m.PatientFactor)
@@ -111,7 +410,7 @@ class PatientFactorAdmin(ClinicalAdmin):
 
 @admin.register(m.Condition)
 class ConditionAdmin(ClinicalAdmin):
-    list_display = ("name", "category", "pain_mechanism", "codes", "status", "last_reviewed")
+    list_display = ("name", "category", "pain_mechanism", "codes", "status", "last_reviewed", "next_review_due")
     list_filter = ("category", "pain_mechanism", "status")
     search_fields = ("name", "slug", "synonyms", "icd10_codes")
     prepopulated_fields = {"slug": ("name",)}
@@ -125,7 +424,7 @@ class ConditionAdmin(ClinicalAdmin):
 
 @admin.register(m.DrugClass)
 class DrugClassAdmin(ClinicalAdmin):
-    list_display = ("name", "abbreviation", "site_of_action", "status")
+    list_display = ("name", "abbreviation", "site_of_action", "status", "next_review_due")
     list_filter = ("site_of_action", "status")
     search_fields = ("name", "slug", "abbreviation")
     prepopulated_fields = {"slug": ("name",)}
@@ -135,7 +434,7 @@ class DrugClassAdmin(ClinicalAdmin):
 
 @admin.register(m.Drug)
 class DrugAdmin(ClinicalAdmin):
-    list_display = ("generic_name", "drug_class", "atc_code", "brands", "status", "last_reviewed")
+    list_display = ("generic_name", "drug_class", "atc_code", "brands", "status", "last_reviewed", "next_review_due")
     list_filter = ("drug_class", "status", "cns_active", "serotonergic")
     list_select_related = ("drug_class",)
     search_fields = ("generic_name", "slug", "brand_names", "atc_code")
@@ -153,10 +452,17 @@ class DrugAdmin(ClinicalAdmin):
     def brands(self, obj):
         return ", ".join(obj.brand_names)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, DrugDetailFormSet):
+            # One dict per request, so the dose and renal-band formsets can check each other.
+            kwargs["siblings"] = request.__dict__.setdefault("_drug_detail_formsets", {})
+        return kwargs
+
 
 @admin.register(m.Procedure)
 class ProcedureAdmin(ClinicalAdmin):
-    list_display = ("name", "category", "invasiveness", "route", "status")
+    list_display = ("name", "category", "invasiveness", "route", "status", "next_review_due")
     list_filter = ("category", "invasiveness", "status")
     search_fields = ("name", "slug", "synonyms")
     prepopulated_fields = {"slug": ("name",)}
@@ -165,7 +471,7 @@ class ProcedureAdmin(ClinicalAdmin):
 
 @admin.register(m.Diagnostic)
 class DiagnosticAdmin(ClinicalAdmin):
-    list_display = ("name", "category", "loinc_code", "status")
+    list_display = ("name", "category", "loinc_code", "status", "next_review_due")
     list_filter = ("category", "status")
     search_fields = ("name", "slug", "synonyms", "loinc_code")
     prepopulated_fields = {"slug": ("name",)}
@@ -175,7 +481,7 @@ class DiagnosticAdmin(ClinicalAdmin):
 @admin.register(m.Recommendation)
 class RecommendationAdmin(ClinicalAdmin):
     list_display = ("condition", "target", "guideline", "line", "strength", "quality", "nnt", "status")
-    list_filter = ("line", "strength", "quality", "guideline", "status")
+    list_filter = ("line", "strength", "quality", "drug_class", "guideline", "status")
     list_select_related = ("condition", "guideline", "drug", "drug_class")
     search_fields = ("condition__name", "drug__generic_name", "drug_class__name", "guideline__short_name")
     autocomplete_fields = ("condition", "drug_class", "drug", "guideline", "sources")
@@ -202,7 +508,7 @@ class WorkupItemAdmin(ClinicalAdmin):
 @admin.register(m.Caution)
 class CautionAdmin(ClinicalAdmin):
     list_display = ("target", "factor", "level", "region", "status")
-    list_filter = ("level", "factor", "status")
+    list_filter = ("level", "factor", "drug_class", "status")
     list_select_related = ("factor", "drug", "drug_class")
     search_fields = ("drug__generic_name", "drug_class__name", "factor__name", "text")
     autocomplete_fields = ("factor", "drug", "drug_class", "sources")
@@ -219,8 +525,9 @@ class InteractionAdmin(ClinicalAdmin):
 
 @admin.register(m.DoseGuidance)
 class DoseGuidanceAdmin(ClinicalAdmin):
+    form = DoseGuidanceForm
     list_display = ("drug", "context", "region", "max_daily_dose", "unit", "is_default", "status")
-    list_filter = ("region", "is_default", "status")
+    list_filter = ("region", "is_default", "drug__drug_class", "status")
     list_select_related = ("drug",)
     search_fields = ("drug__generic_name", "context")
     autocomplete_fields = ("drug", "sources")
@@ -228,8 +535,9 @@ class DoseGuidanceAdmin(ClinicalAdmin):
 
 @admin.register(m.RenalDoseBand)
 class RenalDoseBandAdmin(ClinicalAdmin):
+    form = RenalDoseBandForm
     list_display = ("drug", "region", "crcl_min", "crcl_max", "max_daily_dose", "avoid", "status")
-    list_filter = ("region", "avoid", "status")
+    list_filter = ("region", "avoid", "drug__drug_class", "status")
     list_select_related = ("drug",)
     search_fields = ("drug__generic_name",)
     autocomplete_fields = ("drug", "sources")
@@ -251,3 +559,36 @@ class RegulatoryApprovalAdmin(ClinicalAdmin):
     list_select_related = ("drug", "condition")
     search_fields = ("drug__generic_name", "indication", "product")
     autocomplete_fields = ("drug", "condition", "sources")
+
+
+# --- the problem-report queue -------------------------------------------------------------------
+
+
+@admin.register(m.ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    """Reports sent from the public pages. Editors triage them; the reporter's text is kept as sent."""
+
+    list_display = ("created", "record_type", "record_key", "record_links", "summary", "status")
+    list_display_links = ("created",)
+    list_editable = ("status",)
+    list_filter = ("status", "record_type")
+    search_fields = ("record_key", "text")
+    fields = ("status", "editor_note", "record_type", "record_key", "record_links", "link", "text", "email", "created")
+    readonly_fields = ("record_links", "created")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, "record_type", "record_key", "link", "text", "email")
+
+    @admin.display(description="What is wrong")
+    def summary(self, obj):
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
+
+    @admin.display(description="Record")
+    def record_links(self, obj):
+        if not obj.record_type:
+            return "—"
+        model, key_field = REPORTABLE[obj.record_type]
+        edit = reverse(f"admin:treatments_{model._meta.model_name}_changelist") + f"?{key_field}={obj.record_key}"
+        return format_html('<a href="{}">public page</a> · <a href="{}">edit record</a>', obj.link, edit)

@@ -10,9 +10,8 @@ the valid choices.
 import django_filters
 from django import forms
 
-from . import explorer
+from . import explorer, plan
 from . import models as m
-from . import plan
 
 MAX_CURRENT_MEDICATIONS = 20
 AGE_MIN, AGE_MAX = 18, 120  # adult guidance only

@@ -62,6 +62,10 @@ def _record_label(index, obj):
     return f"record {index + 1} ({instance._meta.label} {key})"
 
 
+def _relation_fields(model):
+    return [f.name for f in model._meta.get_fields() if f.is_relation and f.concrete]
+
+
 def _stored(instance):
     """The row a deserialized object will update (found by natural key), or None for a new one."""
     if instance.pk is None:
@@ -109,7 +113,9 @@ def _load_file(path, report):
         # An existing row is an update, so uniqueness checks must not count the row itself.
         instance._state.adding = stored is None
         try:
-            instance.full_clean()
+            # Field rules and each model's clean(); foreign keys were already resolved by natural key, and
+            # uniqueness and check constraints are enforced by the database on save (reported below).
+            instance.full_clean(exclude=_relation_fields(type(instance)), validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             raise KnowledgeBaseError(label, record, "; ".join(exc.messages)) from exc
         if stored is not None and _unchanged(obj, stored):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feedback, views
 
 app_name = "treatments"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("procedures/<slug:slug>/", views.procedure_detail, name="procedure"),
     path("diagnostics/<slug:slug>/", views.diagnostic_detail, name="diagnostic"),
     path("sources/<slug:key>/", views.source_detail, name="source"),
+    path("report/<slug:record_type>/<slug:key>/", feedback.report_problem, name="report_problem"),
 ]

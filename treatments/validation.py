@@ -123,12 +123,12 @@ def drug_renal_problems(bands, default):
 
 
 def patient_text_problems(obj):
-    """Patient-text fields of one record that read above the grade limit."""
-    problems = []
+    """Patient-text fields of one record that read above the grade limit, as {field: message}."""
+    problems = {}
     for field in PATIENT_TEXT_FIELDS.get(type(obj), []):
         grade = reading_grade(getattr(obj, field))
         if grade > READING_GRADE_LIMIT:
-            problems.append(f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}.")
+            problems[field] = f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}."
     return problems
 
 
@@ -171,7 +171,7 @@ def validate_knowledge_base():
 
     for model, fields in PATIENT_TEXT_FIELDS.items():
         for obj in model.objects.only(*fields, *obj_key_fields(model)):
-            for message in patient_text_problems(obj):
+            for message in patient_text_problems(obj).values():
                 add(obj, message)
 
     for model in CITED_MODELS:

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import explorer, plan
+from . import cache, explorer, plan
 from . import models as m
 from .filters import ExplorerFilterSet, PlanForm, criteria_from
 from .validation import normalise_icd10
@@ -83,7 +83,7 @@ def search(request):
 
 def explore(request, condition):
     """Bind the explorer's FilterSet to the query string and run the match. Shared by page and CSV."""
-    data = explorer.load_condition(condition)
+    data = cache.condition_data(condition)
     drugs = sorted(((d.slug, d.name) for d in data.current_drugs.values()), key=lambda c: c[1].lower())
     classes = sorted({(d.class_slug, d.class_name) for d in data.current_drugs.values()}, key=lambda c: c[1])
     guidelines = [(g.key, g.short_name) for g in data.guidelines]
@@ -211,7 +211,7 @@ def drug_detail(request, slug):
     info = explorer.drug_info(drug)
     interactions = [
         i
-        for i in explorer.interaction_refs()
+        for i in cache.interactions()
         if (i.a_kind == explorer.KIND_DRUG and i.a_slug == slug)
         or (i.b_kind == explorer.KIND_DRUG and i.b_slug == slug)
         or (i.a_kind == explorer.KIND_DRUG_CLASS and i.a_slug == info.class_slug)
@@ -373,7 +373,7 @@ def build_plan(request):
     if not form.is_valid():
         return form, None, None, None
     criteria = form.plan_criteria()
-    data = plan.load(criteria)
+    data = cache.plan_data(criteria)
     result = plan.check(data, criteria)
     condition = None
     if form.cleaned_data.get("condition"):

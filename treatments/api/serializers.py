@@ -215,12 +215,12 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 
 class DrugDetailSerializer(DrugSerializer):
-    doses = DoseGuidanceSerializer(many=True, source="published_doses")
+    doses = DoseGuidanceSerializer(many=True)
     renal_bands = RenalDoseBandSerializer(many=True)
     cautions = serializers.SerializerMethodField()
     approvals = RegulatoryApprovalSerializer(many=True)
     schedules = ControlledScheduleSerializer(many=True)
-    interactions = InteractionSerializer(many=True, source="published_interactions")
+    interactions = serializers.SerializerMethodField()
     sources = SourceRefSerializer(many=True)
 
     class Meta(DrugSerializer.Meta):
@@ -244,6 +244,11 @@ class DrugDetailSerializer(DrugSerializer):
         """The drug's own cautions, then those of its class (drug_class is set on the latter)."""
         own = CautionSerializer(drug.cautions.all(), many=True).data
         return [*own, *CautionSerializer(drug.drug_class.cautions.all(), many=True).data]
+
+    @extend_schema_field(InteractionSerializer(many=True))
+    def get_interactions(self, drug):
+        """Interactions with the drug or its class: a queryset the view passes in the context."""
+        return InteractionSerializer(self.context["interactions"], many=True).data
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
@@ -327,7 +332,8 @@ class MaxDailyDoseSerializer(serializers.Serializer):
 class OptionInteractionSerializer(serializers.Serializer):
     """One interaction between an option and a current medication: (current drug name, InteractionRef)."""
 
-    current = serializers.CharField(help_text="The current medication's name.")
+    current = serializers.CharField(help_text="The current medication (drug slug).")
+    current_name = serializers.CharField()
     key = serializers.CharField()
     severity = serializers.ChoiceField(choices=m.Severity.choices)
     effect = serializers.CharField()
@@ -336,9 +342,9 @@ class OptionInteractionSerializer(serializers.Serializer):
     sources = SourceKeysField()
 
     def to_representation(self, instance):
-        current, interaction = instance
-        data = super().to_representation(interaction)
-        return {"current": current, **data}
+        name, interaction = instance
+        current = {"current": self.context["current_slugs"].get(name, ""), "current_name": name}
+        return super().to_representation({**vars(interaction), **current})
 
 
 class OptionSerializer(serializers.Serializer):

@@ -1,0 +1,248 @@
+"""Read-only API views: published records, and the explorer run exactly as the HTML page runs it.
+
+Every response carries an ETag and Last-Modified taken from the knowledge base's version
+(``treatments.cache.version()``: one query over the history tables), so a conditional GET answers
+304. Errors are JSON: 400 names the parameter and the problem, 404 for an unknown slug, 429 when an
+anonymous client is throttled.
+"""
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from functools import wraps
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import condition
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from .. import cache as kb_cache
+from .. import models as m
+from .. import views as html_views
+from ..filters import ExplorerFilterSet
+from . import serializers as s
+from .filters import ConditionFilterSet, DrugFilterSet
+
+SLUG = r"[-a-zA-Z0-9_]+"
+
+
+# --- shared behaviour ------------------------------------------------------------------------------
+
+
+def knowledge_base_version(request, *args, **kwargs):
+    """``cache.version()`` (history row count and latest history_date), once per request."""
+    if not hasattr(request, "knowledge_base_version"):
+        request.knowledge_base_version = kb_cache.version()
+    return request.knowledge_base_version
+
+
+def knowledge_base_changed(request, *args, **kwargs):
+    """When the knowledge base last changed: the history_date part of the version, or None if empty."""
+    _count, _, latest = knowledge_base_version(request).partition("-")
+    if not latest:
+        return None
+    changed = datetime.fromisoformat(latest)
+    return changed if changed.tzinfo else changed.replace(tzinfo=UTC)  # SQLite stores UTC without an offset
+
+
+def knowledge_base_etag(request, *args, **kwargs):
+    """One ETag per knowledge-base version, URL (with its query), Accept header and API version."""
+    parts = [
+        knowledge_base_version(request),
+        request.get_full_path(),
+        request.headers.get("Accept", ""),
+        settings.SPECTACULAR_SETTINGS["VERSION"],
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def conditional(view):
+    """ETag / Last-Modified from the knowledge base; 304 for a matching conditional GET.
+    Clients may keep responses but must revalidate; errors carry no validators."""
+    view = condition(etag_func=knowledge_base_etag, last_modified_func=knowledge_base_changed)(view)
+
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code >= 400:
+            del response["ETag"]
+            del response["Last-Modified"]
+        else:
+            patch_cache_control(response, no_cache=True)
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+    return inner
+
+
+def _published_sources(lookup="sources"):
+    return Prefetch(lookup, queryset=m.Source.objects.published())
+
+
+def _published(model, *related):
+    return model.objects.published().select_related(*related).prefetch_related(_published_sources())
+
+
+# --- records ------------------------------------------------------------------------------------------
+
+
+@method_decorator(conditional, name="dispatch")
+class ConditionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = m.Condition.objects.published().prefetch_related(_published_sources())
+    serializer_class = s.ConditionSerializer
+    filterset_class = ConditionFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class DrugClassViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = m.DrugClass.objects.published().prefetch_related(
+        _published_sources(), Prefetch("drugs", queryset=m.Drug.objects.published().only("slug", "drug_class"))
+    )
+    serializer_class = s.DrugClassSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class DrugViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = m.Drug.objects.published().select_related("drug_class")
+    serializer_class = s.DrugSerializer
+    filterset_class = DrugFilterSet
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("slug", {"type": "string", "pattern": f"^{SLUG}$"}, OpenApiParameter.PATH)],
+    responses=s.DrugDetailSerializer,
+)
+@conditional
+@api_view(["GET"])
+def drug_detail(request, slug):
+    """A drug with its dose guidance, renal dose bands, cautions (its own and its class's), approvals,
+    controlled-drug schedules, interactions (with it or its class) and sources."""
+    cautions = _published(m.Caution, "factor", "drug_class").order_by("factor__display_order")
+    drug = get_object_or_404(
+        m.Drug.objects.published()
+        .select_related("drug_class")
+        .prefetch_related(
+            _published_sources(),
+            Prefetch("doses", queryset=_published(m.DoseGuidance)),
+            Prefetch("renal_bands", queryset=_published(m.RenalDoseBand).order_by("region", "-crcl_min")),
+            Prefetch("cautions", queryset=cautions),
+            Prefetch("drug_class__cautions", queryset=cautions),
+            Prefetch("approvals", queryset=_published(m.RegulatoryApproval, "condition")),
+            Prefetch("schedules", queryset=_published(m.ControlledSchedule)),
+        ),
+        slug=slug,
+    )
+    interactions = _published(m.Interaction, "drug_a", "class_a", "drug_b", "class_b").filter(
+        Q(drug_a=drug) | Q(drug_b=drug) | Q(class_a=drug.drug_class_id) | Q(class_b=drug.drug_class_id)
+    )
+    return Response(s.DrugDetailSerializer(drug, context={"interactions": interactions}).data)
+
+
+@method_decorator(conditional, name="dispatch")
+class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = m.Procedure.objects.published().prefetch_related(_published_sources())
+    serializer_class = s.ProcedureSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class DiagnosticViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = m.Diagnostic.objects.published().prefetch_related(_published_sources())
+    serializer_class = s.DiagnosticSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = m.Source.objects.published()
+    serializer_class = s.SourceSerializer
+    lookup_field = "key"
+    lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class PatientFactorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = m.PatientFactor.objects.published()
+    serializer_class = s.PatientFactorSerializer
+
+
+# --- explore ----------------------------------------------------------------------------------------------
+
+
+def _choices(name):
+    return [value for value, _label in ExplorerFilterSet.base_filters[name].extra["choices"]]
+
+
+def _list_parameter(name, description, enum=None):
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", **({"enum": enum} if enum else {})}},
+        explode=False,
+        description=description + " Comma-separated.",
+    )
+
+
+EXPLORE_PARAMETERS = [
+    OpenApiParameter(
+        "condition", {"type": "string", "pattern": f"^{SLUG}$"}, required=True, description="Condition slug."
+    ),
+    OpenApiParameter("age", {"type": "integer", "minimum": 18, "maximum": 120}, description="Age in years."),
+    OpenApiParameter(
+        "crcl", {"type": "integer", "minimum": 0, "maximum": 200}, description="Creatinine clearance, mL/min."
+    ),
+    _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
+    _list_parameter("current", "Current medicines (drug slugs)."),
+    _list_parameter("kind", "Only these kinds.", _choices("kind")),
+    _list_parameter("line", "Only these lines.", _choices("line")),
+    OpenApiParameter(
+        "min_strength", str, enum=_choices("min_strength"), description="Minimum recommendation strength."
+    ),
+    OpenApiParameter("min_quality", str, enum=_choices("min_quality"), description="Minimum quality of evidence."),
+    OpenApiParameter("guideline", str, description="Show one guideline's positions only (source key)."),
+    _list_parameter("route", "Only these routes.", _choices("route")),
+    _list_parameter("site", "Only these sites of action.", _choices("site")),
+    _list_parameter("drug_class", "Only these drug classes (slugs)."),
+    OpenApiParameter("approved_in", str, enum=_choices("approved_in"), description="Approved for the condition in."),
+    OpenApiParameter("controlled", str, enum=_choices("controlled"), description="Controlled drugs only, or none."),
+    OpenApiParameter("hide_contraindicated", OpenApiTypes.BOOL, description="Leave contraindicated options out."),
+]
+
+
+@extend_schema(parameters=EXPLORE_PARAMETERS, responses=s.ExploreSerializer)
+@conditional
+@api_view(["GET"])
+def explore(request):
+    """The explorer for one condition and patient: the same FilterSet and the same matching as the
+    condition page, so the page, its CSV and this endpoint always agree."""
+    allowed = {parameter.name for parameter in EXPLORE_PARAMETERS} | {"format"}
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+    slug = request.query_params.get("condition", "")
+    if not slug:
+        raise ValidationError({"condition": ["This parameter is required."]})
+    if not re.fullmatch(SLUG, slug):
+        raise ValidationError({"condition": ["Enter a condition slug."]})
+    condition = m.Condition.objects.published().prefetch_related(_published_sources()).filter(slug=slug).first()
+    if condition is None:
+        raise ValidationError({"condition": ["No published condition has this slug."]})
+    data, filterset, result = html_views.explore(request, condition)
+    if result is None:
+        raise ValidationError({field: list(errors) for field, errors in filterset.form.errors.items()})
+    current_names = {data.current_drugs[slug].name: slug for slug in result.criteria.current}
+    payload = {"condition": condition, "total": result.total, "options": result.options, "workup": result.workup}
+    return Response(s.ExploreSerializer(payload, context={"current_slugs": current_names}).data)
