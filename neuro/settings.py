@@ -148,7 +148,7 @@ WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 # Shown on printed summaries with the content's "as of" date; bump when the knowledge base is released.
 CONTENT_VERSION = env("CONTENT_VERSION", "2026.11")
 
-ADMIN_URL = env("ADMIN_URL", "admin/").strip("/") + "/"
+ADMIN_URL = (env("ADMIN_URL").strip("/") or "admin") + "/"  # unset or empty: admin/
 
 # --- security -------------------------------------------------------------------------------
 SECURE_CSP = {
@@ -189,6 +189,7 @@ PERMISSIONS_POLICY_DISABLED = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not env_bool("LOCAL_RUN"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0"))

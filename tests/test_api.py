@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.throttling import AnonRateThrottle
 
-from treatments import explorer
+from treatments import explorer, plan
 from treatments import models as m
 
 from .conftest import cite, grow, make_caution, make_condition, make_drug
@@ -382,6 +382,106 @@ def test_explore_invalid_parameter_is_a_400_naming_it(client, world, params, par
     assert problem in " ".join(response.json()[parameter])
 
 
+# --- plan check and summary -------------------------------------------------------------------------------
+
+
+def test_interactions_check_gives_the_plan_pages_result(client, world):
+    params = {"drugs": "tramadol,duloxetine,amitriptyline", "age": 72}
+    response = get(client, "interactions/check/", params)
+    assert response.status_code == 200
+    body = response.json()
+    criteria = plan.PlanCriteria(drugs=("tramadol", "duloxetine", "amitriptyline"), age=72)
+    expected = plan.check(plan.load(criteria), criteria)
+    assert [(p["a"], p["b"], p["severity"]) for p in body["pairs"]] == [(p.a, p.b, p.severity) for p in expected.pairs]
+    assert [(c["code"], c["severity"], c["text"], c["drugs"]) for c in body["checks"]] == [
+        (c.code, c.severity, c.text, list(c.drugs)) for c in expected.checks
+    ]
+    assert [(c["a"], c["b"], c["supported"]) for c in body["complementarity"]] == [
+        (c.a, c.b, c.supported) for c in expected.complementarity
+    ]
+    assert body["worst_severity"] == "major"
+    assert body["pairs"][0]["key"] == "tramadol--snris"
+    assert {c["code"] for c in body["checks"]} >= {"beers-cns", "anticholinergic-burden", "serotonergic-load"}
+    assert [(i["drug"], i["status"]) for i in body["items"]] == [
+        ("tramadol", "ok"),
+        ("duloxetine", "ok"),
+        ("amitriptyline", "avoid"),
+    ]
+
+
+def test_interactions_check_gives_the_renal_dose_limit(client, world):
+    body = get(client, "interactions/check/", {"drugs": "pregabalin", "crcl": 20}).json()
+    assert body["items"][0]["max_daily_dose"]["value"] == 150
+
+
+def test_beneficial_pair_shows_as_complementary(client, world):
+    body = get(client, "interactions/check/", {"drugs": "pregabalin,duloxetine"}).json()
+    assert body["pairs"][0]["severity"] == "beneficial"
+    assert body["complementarity"][0]["supported"] is True
+    assert body["worst_severity"] == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "parameter", "problem"),
+    [
+        ("interactions/check/", {}, "drugs", "This parameter is required."),
+        ("interactions/check/", {"drugs": "unobtainium"}, "drugs", "Select a valid choice."),
+        ("interactions/check/", {"drugs": "tramadol", "age": "old"}, "age", "Enter a whole number."),
+        ("interactions/check/", {"drugs": "tramadol", "factors": "tall"}, "factors", "Select a valid choice."),
+        ("interactions/check/", {"drugs": "tramadol", "procedures": "x"}, "procedures", "Unknown parameter."),
+        (
+            "interactions/check/",
+            {
+                "drugs": ",".join(
+                    [
+                        "pregabalin",
+                        "gabapentin",
+                        "duloxetine",
+                        "tramadol",
+                        "amitriptyline",
+                        "valproate",
+                        "carbamazepine",
+                        "oxcarbazepine",
+                    ]
+                )
+            },
+            None,
+            None,
+        ),
+        ("summary/", {"condition": "no-such-condition"}, "condition", "Select a valid choice."),
+        ("summary/", {"procedures": "no-such-procedure"}, "procedures", "Select a valid choice."),
+    ],
+)
+def test_plan_endpoints_invalid_parameter_is_a_400_naming_it(client, world, url, params, parameter, problem):
+    response = get(client, url, params)
+    if parameter is None:  # eight drugs: the most a plan holds
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert problem in " ".join(response.json()[parameter])
+
+
+def test_a_plan_holds_at_most_eight_items(client, world):
+    drugs = "pregabalin,gabapentin,duloxetine,tramadol,amitriptyline,valproate,carbamazepine,oxcarbazepine"
+    response = get(client, "summary/", {"drugs": drugs, "procedures": "spinal-cord-stimulation"})
+    assert response.status_code == 400
+    assert response.json() == {"drugs": ["A plan can hold at most 8 items."]}
+
+
+def test_summary_gives_the_patient_summary_content(client, world):
+    world["drugs"]["duloxetine"].patient_what_for = "For nerve pain."
+    world["drugs"]["duloxetine"].save()
+    params = {"condition": PDN, "drugs": "duloxetine", "procedures": "spinal-cord-stimulation", "age": 72}
+    body = get(client, "summary/", params).json()
+    assert body["condition_name"] == "Painful diabetic neuropathy"
+    assert body["condition_text"] == "Your nerves hurt."
+    assert body["items"][0]["slug"] == "duloxetine"
+    assert body["items"][0]["what_for"] == "For nerve pain."
+    assert body["items"][0]["avoid_with"] == ["Tramadol"]  # a major interaction with its class
+    assert body["procedures"] == [{"slug": "spinal-cord-stimulation", "name": "Spinal cord stimulation", "text": ""}]
+    assert body["next_steps"] == list(plan.NEXT_STEPS)
+
+
 # --- CSV -------------------------------------------------------------------------------------------------
 
 
@@ -490,6 +590,8 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # class cautions (+ sources), approvals (+ sources), schedules (+ sources), interactions (+ sources).
 # Explore: condition (+ sources), then what the condition page runs: the version again (read by
 # treatments.cache), the explorer's load_condition (19, cache cold) and patient factors for the FilterSet.
+# Plan check: what the plan page runs: four for the form's choices, the version again, plan.load (14,
+# cache cold). The summary adds the requested procedures (+ sources) and the condition.
 QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,
@@ -500,6 +602,8 @@ QUERIES = {
     "patient-factors/": 3,
     "drugs/pregabalin/": 17,
     f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 24,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 20,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 23,
 }
 
 
@@ -566,3 +670,12 @@ def test_docs_load_swagger_ui_from_static_under_the_csp(client, db):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.text and "/api/v1/schema/" in script.text
+
+
+def test_empty_csv_still_has_its_header_row(client, world):
+    response = get(client, "explore/", {"condition": PDN, "kind": "procedure", "line": "first", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode().startswith("kind,slug,name,line,")
+    assert read_csv(get(client, "drugs/", {"search": "nothing-like-this", "format": "csv"})) == []
+    assert get(client, "drugs/", {"search": "nothing-like-this", "format": "csv"}).content.startswith(b"slug,")

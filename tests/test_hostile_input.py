@@ -65,7 +65,14 @@ API = {
     "/api/v1/patient-factors/": ["page", "format"],
     "/api/v1/explore/": ["condition", "age", "crcl", "factors", "current", "kind", "line", "guideline", "format"],
 }
-SLUGS = ["pregabalin", "duloxetine", "tramadol", "gabapentinoids", "painful-diabetic-neuropathy", "spinal-cord-stimulation"]
+SLUGS = [
+    "pregabalin",
+    "duloxetine",
+    "tramadol",
+    "gabapentinoids",
+    "painful-diabetic-neuropathy",
+    "spinal-cord-stimulation",
+]
 SLUGS += ["older-adult", "depression", "nice", "first", "drug", "oral", "US", "true", "1", "72", "25"]
 
 HTML_PAYLOADS = [

@@ -79,7 +79,7 @@ def test_session_and_csrf_cookies_are_secure(production, django_user_model):
 def settings_value(expression, **environ):
     """A value from settings in a fresh process with these environment variables."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "neuro.settings", "LOCAL_RUN": "1", **environ}
-    code = f"import django; django.setup(); from django.conf import settings; from django.urls import reverse; print({expression})"
+    code = f"import django; django.setup(); from django.urls import reverse; print({expression})"
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=settings.BASE_DIR
     )
@@ -138,7 +138,9 @@ PATIENT_QUERY = "age=72&crcl=25&factors=pregnancy&current=tramadol"
 def log_output():
     """Everything the handlers configured in settings.LOGGING write, for the duration of a test."""
     stream = io.StringIO()
-    handlers = {h for name in ("", "django", "django.request", "django.server") for h in logging.getLogger(name).handlers}
+    handlers = {
+        h for name in ("", "django", "django.request", "django.server") for h in logging.getLogger(name).handlers
+    }
     handlers = [h for h in handlers if isinstance(h, logging.StreamHandler)]
     assert handlers, "settings.LOGGING configures a console handler"
     old = [h.setStream(stream) for h in handlers]
@@ -159,7 +161,7 @@ def test_a_server_error_is_logged_without_the_query_string(log_output, db):
 def test_client_errors_log_nothing_with_the_query_string(log_output, world):
     client = Client()
     assert client.get(f"/conditions/no-such-condition/?{PATIENT_QUERY}").status_code == 404
-    assert client.get("/conditions/painful-diabetic-neuropathy/?age=7200&factors=pregnancy").status_code == 400
+    assert "Ensure this value" in client.get("/conditions/painful-diabetic-neuropathy/?age=7200&factors=pregnancy").text
     assert client.get(f"/api/v1/explore/?condition=nope&{PATIENT_QUERY}").status_code in (400, 404)
     logged = log_output.getvalue()
     assert "pregnancy" not in logged and "age=" not in logged

@@ -98,10 +98,9 @@ class ClinicalForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        model = self._meta.model
-        if model in CITED_MODELS and "sources" in self.fields and "sources" not in self.errors:
-            if not cleaned.get("sources"):
-                self.add_error("sources", "Cite at least one source.")
+        cited = self._meta.model in CITED_MODELS and "sources" in self.fields and "sources" not in self.errors
+        if cited and not cleaned.get("sources"):
+            self.add_error("sources", "Cite at least one source.")
         if cleaned.get("status") == PUBLISHED:
             was_published = not self.instance._state.adding and self.initial.get("status") == PUBLISHED
             if not self.can_publish and not was_published:

@@ -119,9 +119,11 @@ class ExplorerFilterSet(django_filters.FilterSet):
         self.filters["factors"].extra["choices"] = [
             (f.slug, f.name) for f in m.PatientFactor.objects.published().only("slug", "name")
         ] or [(slug, slug) for slug in m.PatientFactor.SLUGS]
-        self.filters["current"].extra["choices"] = drugs or []
-        self.filters["plan"].extra["choices"] = drugs or []
-        self.filters["drug_class"].extra["choices"] = classes or []
+        # Callables: Django copies a form's choice lists for every request, and these grow with the
+        # knowledge base; a callable is only read when a value is validated or the field is rendered.
+        self.filters["current"].extra["choices"] = lambda: drugs or []
+        self.filters["plan"].extra["choices"] = lambda: drugs or []
+        self.filters["drug_class"].extra["choices"] = lambda: classes or []
         self.filters["guideline"].extra["choices"] = guidelines or []
 
     def by_criteria(self, queryset, name, value):

@@ -6,6 +6,7 @@ app_name = "treatments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("search/", views.search, name="search"),
     path("compare/", views.compare, name="compare"),
     path("plan/", views.plan_page, name="plan"),

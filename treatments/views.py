@@ -485,3 +485,9 @@ def summary_pdf(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="treatment-summary.pdf"'
     return response
+
+
+@require_GET
+def healthz(request):
+    """Liveness for load balancers and the benchmark's trivial view: no database, no template."""
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -30,12 +30,20 @@ def _cell(value):
 
 
 def rows_of(data):
-    """The rows a response stands for: a page's results, explore's options, or the one object."""
+    """The rows a response stands for (a page's results, explore's options, or the one object) and
+    the column names, taken from the serializer so that an empty list still has its header row."""
     if isinstance(data, dict) and isinstance(data.get("results"), list):
-        return data["results"]
-    if isinstance(data, dict) and isinstance(data.get("options"), list):
-        return data["options"]
-    return [data]
+        rows = data["results"]
+        serializer = getattr(rows, "serializer", None)
+        header = list(serializer.child.fields) if serializer is not None else []
+    elif isinstance(data, dict) and isinstance(data.get("options"), list):
+        rows = data["options"]
+        serializer = getattr(data, "serializer", None)
+        header = list(serializer.fields["options"].child.fields) if serializer is not None else []
+    else:
+        rows, header = [data], []
+    rows = [row for row in rows if isinstance(row, dict)]
+    return rows, header or (list(rows[0]) if rows else [])
 
 
 class CSVRenderer(BaseRenderer):
@@ -44,13 +52,12 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        rows = [row for row in rows_of(data) if isinstance(row, dict)]
+        rows, header = rows_of(data)
         out = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: _cell(value) for key, value in row.items()})
         return out.getvalue().encode(self.charset)
 
 

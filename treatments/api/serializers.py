@@ -382,3 +382,83 @@ class ExploreSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Options before the option filters.")
     options = OptionSerializer(many=True, help_text="In the explorer's order; contraindicated options last.")
     workup = WorkupSerializer(many=True)
+
+
+# --- plan check and patient summary (treatments.plan dataclasses) --------------------------------------
+
+
+class PlanItemSerializer(serializers.Serializer):
+    drug = serializers.CharField(source="drug.slug")
+    name = serializers.CharField(source="drug.name")
+    status = serializers.ChoiceField(choices=list(explorer.STATUS_LABELS.items()), help_text="For this patient.")
+    flags = FlagSerializer(many=True)
+    benefits = FlagSerializer(many=True)
+    max_daily_dose = MaxDailyDoseSerializer(source="dose_limit", allow_null=True)
+
+
+class PairSerializer(serializers.Serializer):
+    a = serializers.CharField(help_text="Drug slug.")
+    b = serializers.CharField(help_text="Drug slug.")
+    a_name = serializers.CharField()
+    b_name = serializers.CharField()
+    key = serializers.CharField(source="interaction.key")
+    severity = serializers.ChoiceField(choices=m.Severity.choices)
+    effect = serializers.CharField(source="interaction.effect")
+    mechanism = serializers.CharField(source="interaction.mechanism")
+    management = serializers.CharField(source="interaction.management")
+    sources = SourceRefSerializer(many=True, source="interaction.sources")
+
+
+class PlanCheckItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=m.Severity.choices)
+    text = serializers.CharField()
+    drugs = StringListField()
+    sources = SourceRefSerializer(many=True)
+
+
+class ComplementSerializer(serializers.Serializer):
+    a = serializers.CharField()
+    b = serializers.CharField()
+    a_name = serializers.CharField()
+    b_name = serializers.CharField()
+    different_site = serializers.BooleanField()
+    different_mechanism = serializers.BooleanField()
+    supported = serializers.BooleanField(help_text="A beneficial-combination row supports the pair.")
+    sites = StringListField()
+    sources = SourceRefSerializer(many=True)
+
+
+class PlanCheckSerializer(serializers.Serializer):
+    worst_severity = serializers.CharField(help_text="The most severe pair or check, or empty.")
+    items = PlanItemSerializer(many=True, help_text="Each plan drug for this patient.")
+    pairs = PairSerializer(many=True, help_text="Interactions between plan drugs and current medicines.")
+    checks = PlanCheckItemSerializer(many=True, help_text="Checks of the plan as a whole.")
+    complementarity = ComplementSerializer(many=True)
+
+
+class SummaryItemSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    brand_names = StringListField()
+    what_for = serializers.CharField()
+    how_to_take = serializers.CharField()
+    time_to_effect = serializers.CharField()
+    side_effects = serializers.CharField()
+    when_to_call = serializers.CharField()
+    avoid_with = StringListField()
+
+
+class SummaryProcedureSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    text = serializers.CharField()
+
+
+class SummarySerializer(serializers.Serializer):
+    condition_name = serializers.CharField()
+    condition_text = serializers.CharField()
+    items = SummaryItemSerializer(many=True)
+    procedures = SummaryProcedureSerializer(many=True)
+    next_steps = StringListField()
+    avoid_intro = serializers.CharField()

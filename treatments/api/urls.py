@@ -19,6 +19,8 @@ urlpatterns = [
     *router.urls,
     path("drugs/<slug:slug>/", views.drug_detail, name="drug-detail"),
     path("explore/", views.explore, name="explore"),
+    path("interactions/check/", views.interactions_check, name="interactions-check"),
+    path("summary/", views.summary, name="summary"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar (static files, no CDN); the split view serves its
     # start-up script as a file, so the page needs no inline script under the CSP.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -26,8 +27,9 @@ from rest_framework.response import Response
 
 from .. import cache as kb_cache
 from .. import models as m
+from .. import plan
 from .. import views as html_views
-from ..filters import ExplorerFilterSet
+from ..filters import AGE_MAX, AGE_MIN, CRCL_MAX, CRCL_MIN, ExplorerFilterSet
 from . import serializers as s
 from .filters import ConditionFilterSet, DrugFilterSet
 
@@ -183,6 +185,14 @@ class PatientFactorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- explore ----------------------------------------------------------------------------------------------
 
 
+def reject_unknown(request, parameters):
+    """A 400 for any query parameter the endpoint does not document (never silently ignored)."""
+    allowed = {parameter.name for parameter in parameters} | {"format"}
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+
+
 def _choices(name):
     return [value for value, _label in ExplorerFilterSet.base_filters[name].extra["choices"]]
 
@@ -200,9 +210,11 @@ EXPLORE_PARAMETERS = [
     OpenApiParameter(
         "condition", {"type": "string", "pattern": f"^{SLUG}$"}, required=True, description="Condition slug."
     ),
-    OpenApiParameter("age", {"type": "integer", "minimum": 18, "maximum": 120}, description="Age in years."),
+    OpenApiParameter("age", {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX}, description="Age in years."),
     OpenApiParameter(
-        "crcl", {"type": "integer", "minimum": 0, "maximum": 200}, description="Creatinine clearance, mL/min."
+        "crcl",
+        {"type": "integer", "minimum": CRCL_MIN, "maximum": CRCL_MAX},
+        description="Creatinine clearance, mL/min.",
     ),
     _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
     _list_parameter("current", "Current medicines (drug slugs)."),
@@ -228,10 +240,7 @@ EXPLORE_PARAMETERS = [
 def explore(request):
     """The explorer for one condition and patient: the same FilterSet and the same matching as the
     condition page, so the page, its CSV and this endpoint always agree."""
-    allowed = {parameter.name for parameter in EXPLORE_PARAMETERS} | {"format"}
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+    reject_unknown(request, EXPLORE_PARAMETERS)
     slug = request.query_params.get("condition", "")
     if not slug:
         raise ValidationError({"condition": ["This parameter is required."]})
@@ -246,3 +255,58 @@ def explore(request):
     current_names = {data.current_drugs[slug].name: slug for slug in result.criteria.current}
     payload = {"condition": condition, "total": result.total, "options": result.options, "workup": result.workup}
     return Response(s.ExploreSerializer(payload, context={"current_slugs": current_names}).data)
+
+
+# --- plan check and patient summary -------------------------------------------------------------------------
+
+PLAN_PATIENT_PARAMETERS = [
+    _list_parameter("drugs", "Drug slugs in the plan.", None),
+    OpenApiParameter("age", {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX}, description="Age in years."),
+    OpenApiParameter(
+        "crcl", {"type": "integer", "minimum": CRCL_MIN, "maximum": CRCL_MAX}, description="Creatinine clearance."
+    ),
+    _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
+    _list_parameter("current", "Current medicines (drug slugs)."),
+]
+SUMMARY_PARAMETERS = [
+    OpenApiParameter("condition", {"type": "string", "pattern": f"^{SLUG}$"}, description="Condition slug."),
+    *PLAN_PATIENT_PARAMETERS,
+    _list_parameter("procedures", "Procedure slugs in the plan."),
+]
+
+
+def _checked_plan(request, parameters):
+    """Bind the plan form exactly as the plan page does (``views.build_plan``); errors become a 400."""
+    reject_unknown(request, parameters)
+    form, data, result, condition = html_views.build_plan(request)
+    if result is None:
+        # The plan form's only whole-form error is its size limit, which the drugs parameter sets.
+        errors = {"drugs" if field == NON_FIELD_ERRORS else field: list(e) for field, e in form.errors.items()}
+        raise ValidationError(errors)
+    return data, result, condition
+
+
+@extend_schema(parameters=PLAN_PATIENT_PARAMETERS, responses=s.PlanCheckSerializer)
+@conditional
+@api_view(["GET"])
+def interactions_check(request):
+    """Interactions and plan checks for a set of drugs: the same result as the plan page."""
+    if not request.query_params.get("drugs"):
+        raise ValidationError({"drugs": ["This parameter is required."]})
+    _data, result, _condition = _checked_plan(request, PLAN_PATIENT_PARAMETERS)
+    return Response(s.PlanCheckSerializer(result).data)
+
+
+@extend_schema(parameters=SUMMARY_PARAMETERS, responses=s.SummarySerializer)
+@conditional
+@api_view(["GET"])
+def summary(request):
+    """The patient summary's content (plain language), as the printed summary shows it."""
+    data, result, condition = _checked_plan(request, SUMMARY_PARAMETERS)
+    content = plan.patient_summary(
+        data,
+        result,
+        condition_name=condition.name if condition else "",
+        condition_text=condition.patient_description if condition else "",
+    )
+    return Response(s.SummarySerializer(content).data)

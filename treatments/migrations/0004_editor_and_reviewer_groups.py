@@ -49,8 +49,9 @@ def create_groups(apps, schema_editor):
             content_type=content_type, codename=f"publish_{model}", defaults={"name": f"Can publish {verbose_name}"}
         )
         own = Permission.objects.filter(content_type=content_type)
-        editor_perms += own.filter(codename__in=[f"view_{model}", f"add_{model}", f"change_{model}"])
-        reviewer_perms += own.filter(codename__in=[f"view_{model}", f"add_{model}", f"change_{model}", f"delete_{model}"])
+        edit = [f"view_{model}", f"add_{model}", f"change_{model}"]
+        editor_perms += own.filter(codename__in=edit)
+        reviewer_perms += own.filter(codename__in=[*edit, f"delete_{model}"])
         reviewer_perms.append(publish)
     reports = Permission.objects.filter(
         content_type__app_label="treatments", codename__in=["view_problemreport", "change_problemreport"]

@@ -1,0 +1,5 @@
+"""Benchmark only: the production settings with caching off, to measure cold-cache throughput."""
+
+from neuro.settings import *  # noqa: F403
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -1,0 +1,147 @@
+"""The performance benchmark (`make bench`; `make bench-short` in CI). It reports figures; it is not a test.
+
+For the explorer, a drug page, the plan check, the patient summary and the API explore endpoint, at
+the real knowledge base (1×) and a synthetic one SCALE times larger (bench/synth.py, in temporary
+SQLite files), it reports: SQL queries per request (cold and warm cache); median server time (cold
+and warm); throughput under gunicorn with 2 workers with the cache off (cold: bench/nocache_settings.py)
+and on (warm: the default local-memory cache); each as a ratio to the trivial view /healthz,
+measured in the same run. Then it checks the targets and, with --write, rewrites docs/benchmarks.md.
+
+    python bench/run.py [--short] [--write]
+"""
+
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ENDPOINTS,
+    PY,
+    ROOT,
+    check_ok,
+    collectstatic,
+    gunicorn,
+    machine,
+    prepare_sqlite,
+    production_env,
+    wrk,
+)
+
+TRIVIAL = "trivial view"
+TARGET_TIME_RATIO = 2.0  # median server time at SCALE× at most 2× that at 1×
+TARGET_THROUGHPUT = 0.70  # warm-cache explorer throughput at least 70% of the trivial view's
+
+
+def measure(url, repeats):
+    out = subprocess.run(
+        [PY, "bench/measure.py", str(repeats)],
+        cwd=ROOT,
+        env=production_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def throughput(url, seconds, settings_module=None):
+    extra = {"DJANGO_SETTINGS_MODULE": settings_module} if settings_module else {}
+    results = {}
+    with gunicorn(production_env(url, **extra), workers=2) as base:
+        check_ok(base, ENDPOINTS.values())
+        for name, path in ENDPOINTS.items():
+            wrk(base, [path], 2, connections=8)  # warm-up: every worker loads, imports and caches
+            result = wrk(base, [path], seconds, connections=8)
+            assert result["errors"] == 0, (name, result)
+            results[name] = result
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--short", action="store_true", help="CI mode: 10× data, 3 s per wrk run")
+    parser.add_argument("--write", action="store_true", help="rewrite docs/benchmarks.md with the results")
+    args = parser.parse_args()
+    scale = 10 if args.short else 100
+    seconds = 3 if args.short else 10
+    repeats = 5 if args.short else 15
+
+    collectstatic()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    data = {}
+    with tempfile.TemporaryDirectory(prefix="neuro-bench-") as tmp:
+        for factor in (1, scale):
+            print(f"== {factor}×: building the knowledge base", flush=True)
+            url = prepare_sqlite(Path(tmp) / f"kb-{factor}x.sqlite3", factor)
+            print(f"== {factor}×: queries and server time", flush=True)
+            inprocess = measure(url, repeats)
+            print(f"== {factor}×: gunicorn throughput, cold then warm cache", flush=True)
+            cold = throughput(url, seconds, "bench.nocache_settings")
+            warm = throughput(url, seconds)
+            data[factor] = {"inprocess": inprocess, "cold": cold, "warm": warm}
+    load = (
+        f"load average {' '.join(load_before)} before, {' '.join(Path('/proc/loadavg').read_text().split()[:3])} after"
+    )
+    report = render(data, scale, seconds, args.short, load)
+    print(report)
+    if args.write:
+        (ROOT / "docs" / "benchmarks.md").write_text(report)
+
+
+def render(data, scale, seconds, short, load):
+    small, big = data[1], data[scale]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run: `make bench{'-short' if short else ''}` on {datetime.date.today().isoformat()}. "
+        f"Machine: {machine()}; {load} (other work on the machine shares the 2 cores).",
+        "",
+        f"Knowledge base: the real fixtures (1×) and a synthetic copy {scale}× larger with the same shapes "
+        "(`bench/synth.py`), each in a temporary SQLite file. Server time: median of one request through the "
+        "whole Django stack in-process (cold: cache emptied before each request). Throughput: gunicorn, 2 sync "
+        f"workers, production settings, wrk 1 thread × 8 connections × {seconds} s per page on loopback; cold = "
+        "cache disabled (`bench/nocache_settings.py`), warm = the default local-memory cache. Ratios are to the "
+        "trivial view `/healthz` measured in the same run. Every request answered 200 (wrk errors: 0).",
+        "",
+        f"| Page | Queries 1× (cold/warm) | Queries {scale}× (cold/warm) | Median ms 1× (cold/warm) | "
+        f"Median ms {scale}× (cold/warm) | {scale}×/1× warm | req/s 1× cold/warm | req/s {scale}× cold/warm | "
+        f"warm req/s vs trivial (1×, {scale}×) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for name in ENDPOINTS:
+        a, b = small["inprocess"][name], big["inprocess"][name]
+        ratio = b["median_ms_warm"] / a["median_ms_warm"]
+        vs_small = small["warm"][name]["rps"] / small["warm"][TRIVIAL]["rps"]
+        vs_big = big["warm"][name]["rps"] / big["warm"][TRIVIAL]["rps"]
+        lines.append(
+            f"| {name} | {a['queries_cold']}/{a['queries_warm']} | {b['queries_cold']}/{b['queries_warm']} | "
+            f"{a['median_ms_cold']:.1f}/{a['median_ms_warm']:.1f} | {b['median_ms_cold']:.1f}/{b['median_ms_warm']:.1f}"
+            f" | {ratio:.2f} | {small['cold'][name]['rps']:.0f}/{small['warm'][name]['rps']:.0f} | "
+            f"{big['cold'][name]['rps']:.0f}/{big['warm'][name]['rps']:.0f} | {vs_small:.0%}, {vs_big:.0%} |"
+        )
+        if name == TRIVIAL:
+            continue
+        same = (a["queries_cold"], a["queries_warm"]) == (b["queries_cold"], b["queries_warm"])
+        verdicts.append(f"- {name}: identical query counts at 1× and {scale}×: {'met' if same else 'MISSED'}.")
+        verdicts.append(
+            f"- {name}: warm median at {scale}× ≤ {TARGET_TIME_RATIO:g}× that at 1×: "
+            f"{'met' if ratio <= TARGET_TIME_RATIO else 'MISSED'} ({ratio:.2f}×)."
+        )
+    explorer = small["warm"]["explorer"]["rps"] / small["warm"][TRIVIAL]["rps"]
+    verdicts.append(
+        f"- explorer warm-cache throughput ≥ {TARGET_THROUGHPUT:.0%} of the trivial view's (1×): "
+        f"{'met' if explorer >= TARGET_THROUGHPUT else 'MISSED'} ({explorer:.0%})."
+    )
+    lines += ["", "## Targets", "", *verdicts, ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

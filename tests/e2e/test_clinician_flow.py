@@ -1,0 +1,88 @@
+"""A clinician finds a condition, enters the patient, reads the cautions and builds a plan — in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .pages import PDN
+
+pytestmark = pytest.mark.e2e
+
+
+def find_condition(page, base_url):
+    page.goto(base_url + "/")
+    page.get_by_role("searchbox", name="Search conditions, drugs, brands, codes").fill("diabetic")
+    page.get_by_role("searchbox", name="Search conditions, drugs, brands, codes").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=diabetic$"))
+    page.get_by_role("link", name="Painful diabetic neuropathy", exact=True).click()
+    expect(page).to_have_url(base_url + PDN)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Painful diabetic neuropathy")
+
+
+def enter_patient(page):
+    page.get_by_label("Age (years)").fill("72")
+    page.get_by_label("Creatinine clearance (mL/min)").fill("25")
+    page.get_by_role("checkbox", name="Depression", exact=True).check()
+
+
+def option(page, slug):
+    return page.locator(f"article.option:has(#opt-drug-{slug})")
+
+
+def assert_patient_cautions(page):
+    expect(page.locator(".describe")).to_contain_text("72")
+    pregabalin = option(page, "pregabalin")
+    expect(pregabalin.locator(".dose-limits")).to_contain_text("Renal dose limit: at most 150 mg/day at CrCl 15–29")
+    amitriptyline = option(page, "amitriptyline")
+    expect(amitriptyline.locator(".flags")).to_contain_text("Avoid — Older adult")
+
+
+def build_plan(page, base_url):
+    option(page, "pregabalin").get_by_role("link", name=re.compile(r"^Add to plan\s*: Pregabalin$")).click()
+    option(page, "duloxetine").get_by_role("link", name=re.compile(r"^Add to plan\s*: Duloxetine$")).click()
+    tray = page.get_by_role("region", name="Your plan")
+    expect(tray).to_contain_text("Your plan: Pregabalin, Duloxetine.")
+    # Adding keeps the patient in the address.
+    expect(page).to_have_url(re.compile(r"age=72.*crcl=25.*factors=depression.*plan=pregabalin&plan=duloxetine"))
+
+    tray.get_by_role("link", name="Check this plan for interactions").click()
+    expect(page).to_have_url(re.compile(r"/plan/\?"))
+    interactions = page.locator("section[aria-labelledby=pairs-h]")
+    expect(interactions).to_contain_text("Pregabalin + Duloxetine")
+    expect(interactions).to_contain_text("Beneficial combination")
+    expect(interactions.locator("tr.sev-major")).to_have_count(0)
+    expect(page.locator("section[aria-labelledby=checks-h] .sev-major")).to_have_count(0)
+
+    drugs = page.get_by_label("Drugs in the plan")
+    drugs.select_option(["pregabalin", "duloxetine", "tramadol"])
+    page.get_by_role("button", name="Check plan").click()
+    expect(page).to_have_url(re.compile(r"drugs=tramadol"))
+    major = interactions.locator("tr.sev-major", has_text="Duloxetine + Tramadol")
+    expect(major.filter(has_text="Serotonin syndrome (potentially life-threatening)")).to_have_count(1)
+    expect(page.locator("section[aria-labelledby=checks-h]")).to_contain_text("Watch for serotonin syndrome")
+
+
+def test_clinician_flow_updates_results_in_place_with_javascript(live_server, page):
+    find_condition(page, live_server.url)
+    page.evaluate("window.notReloaded = true")
+
+    with page.expect_response(lambda r: "crcl=25" in r.url and r.request.headers.get("hx-request") == "true"):
+        enter_patient(page)
+    expect(page).to_have_url(re.compile(r"age=72&crcl=25&factors=depression"))
+    assert_patient_cautions(page)
+    # htmx swapped #explorer in place: same document, so the marker survives.
+    assert page.evaluate("window.notReloaded") is True
+
+    build_plan(page, live_server.url)
+
+
+def test_clinician_flow_works_as_a_plain_form_without_javascript(live_server, no_js_page):
+    page = no_js_page
+    find_condition(page, live_server.url)
+    enter_patient(page)
+    page.get_by_role("button", name="Show options").click()
+    expect(page).to_have_url(re.compile(r"age=72&crcl=25&factors=depression"))
+    assert_patient_cautions(page)
+
+    build_plan(page, live_server.url)
