@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export LOCAL_RUN ?= 1
 
-.PHONY: run test venv lint fmt migrations-check check-deploy kb export clean
+.PHONY: run test venv lint fmt migrations-check check-deploy kb export clean audit bench bench-short load load-short
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON_BIN) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0] + ". Install it (pyenv install 3.12.1) or set PYTHON_BIN.")'
@@ -47,6 +47,24 @@ kb: venv
 
 export: venv
 	$(PY) manage.py export_knowledge_base
+
+# Known-vulnerable pinned dependencies (pip-audit; needs PyPI). Exit 2 = could not audit (see .ci/audit.py).
+audit: venv
+	$(PY) .ci/audit.py
+
+# Performance figures (bench/README in docs/benchmarks.md); needs wrk (apt-get install wrk).
+bench: venv
+	$(PY) bench/run.py --write
+
+bench-short: venv
+	$(PY) bench/run.py --short
+
+# gunicorn + wrk, 32 connections, on SQLite and PostgreSQL (database neuro_load); zero errors required.
+load: venv
+	$(PY) bench/load.py
+
+load-short: venv
+	$(PY) bench/load.py --short
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -10,6 +10,7 @@ REDIS_URL is set. It reports throughput and p50/p95/p99 latency and fails on any
 """
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -32,7 +33,10 @@ PAGES = [path for name, path in ENDPOINTS.items() if name != "trivial view"]
 
 
 def run(label, url, seconds, workers):
-    with gunicorn(production_env(url), workers=workers) as base:
+    # Several app servers share one Redis cache in production: use it when REDIS_URL is set.
+    redis = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
+    label += " + Redis cache" if redis else " + local-memory cache"
+    with gunicorn(production_env(url, **redis), workers=workers) as base:
         check_ok(base, PAGES)
         wrk(base, PAGES, 2, connections=32, threads=2)  # warm-up, not counted
         result = wrk(base, PAGES, seconds, connections=32, threads=2)

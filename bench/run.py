@@ -70,7 +70,7 @@ def main():
     args = parser.parse_args()
     scale = 10 if args.short else 100
     seconds = 3 if args.short else 10
-    repeats = 5 if args.short else 15
+    repeats = 5 if args.short else 7
 
     collectstatic()
     load_before = Path("/proc/loadavg").read_text().split()[:3]

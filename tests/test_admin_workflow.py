@@ -160,6 +160,13 @@ def test_draft_is_invisible_on_public_pages(client, world):
     assert b"Draft-drug" not in client.get(reverse("treatments:search"), {"q": "draft"}).content
 
 
+def test_draft_is_invisible_in_the_api(client, world):
+    make_drug("draft-drug", status=m.ReviewStatus.DRAFT)
+    assert client.get(reverse("api:drug-detail", args=["draft-drug"])).status_code == 404
+    listing = client.get(reverse("api:drug-list")).content.decode()
+    assert "pregabalin" in listing and "draft-drug" not in listing
+
+
 # --- change reasons and history -----------------------------------------------------------------
 
 

@@ -117,7 +117,7 @@ def test_an_unreadable_patient_text_fails_validation(fixture_dir):
     assert "reads at grade" in exc.value.problem
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_backup_and_restore_round_trip_the_whole_knowledge_base_without_loss(tmp_path):
     """load → export (backup) → empty the database → load the backup (restore) → export again: identical."""
     knowledge_base.load()

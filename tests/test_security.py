@@ -169,3 +169,9 @@ def test_client_errors_log_nothing_with_the_query_string(log_output, world):
 
 def test_the_development_server_log_is_off():
     assert settings.LOGGING["loggers"]["django.server"]["handlers"] == []
+
+
+def test_the_health_check_answers_plain_http_for_load_balancers(production, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = production.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok\n"

@@ -124,6 +124,8 @@ def axe():
 
 def assert_no_axe_violations(axe, page):
     """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the current page (one line per rule if it does)."""
+    # Let scripts that run after load (htmx, select2, admin-a11y.js) finish their first frame.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
     violations = [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']} — e.g. {v['nodes'][0]['target']}: "

@@ -1,4 +1,7 @@
-"""An editor changes a maximum dose with a reason; a reviewer publishes it; the public page shows it (docs/EDITING.md)."""
+"""An editor changes a maximum dose with a reason; a reviewer publishes it; the public page shows it.
+
+The review workflow is described in docs/EDITING.md.
+"""
 
 import re
 

@@ -1,4 +1,7 @@
-"""Keyboard only: every filter and button is reachable with Tab and works with Enter and Space; focus is always visible."""
+"""Keyboard only: every filter and button is reachable with Tab and works with Enter and Space.
+
+Every Tab stop must show its focus (a 2 px+ outline or a box-shadow on :focus-visible).
+"""
 
 import re
 

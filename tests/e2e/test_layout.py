@@ -9,7 +9,8 @@ pytestmark = pytest.mark.e2e
 
 # Interactive elements smaller than 24 x 24 CSS px, except inline links inside a sentence (WCAG 2.5.8's
 # "inline" exception: their size is set by the line height of the text around them).
-SMALL_TARGETS = """() => Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), select, summary'))
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, summary'))
   .filter(e => {
     const r = e.getBoundingClientRect();
     if (r.width === 0 || r.height === 0 || getComputedStyle(e).visibility === 'hidden') return false;
@@ -29,7 +30,8 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidd
   .map(e => e.name || e.id)"""
 
 TABLES_WITHOUT_HEADERS = """() => Array.from(document.querySelectorAll('table'))
-  .filter(t => !t.querySelector('th') || Array.from(t.querySelectorAll('thead th')).some(th => !th.getAttribute('scope')))
+  .filter(t => !t.querySelector('th')
+    || Array.from(t.querySelectorAll('thead th')).some(th => !th.getAttribute('scope')))
   .map(t => t.className || t.id || 'table')"""
 
 

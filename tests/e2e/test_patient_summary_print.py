@@ -29,9 +29,7 @@ def words(text):
 
 
 @pytest.mark.parametrize("paper", SIZES)
-def test_printed_patient_summary_has_the_chosen_drugs_in_plain_words_and_no_site_navigation(
-    paper, live_server, page
-):
+def test_printed_patient_summary_has_the_chosen_drugs_in_plain_words_and_no_site_navigation(paper, live_server, page):
     page.goto(live_server.url + "/plan/summary/?" + PLAN_QUERY)
     page.emulate_media(media="print")
     pdf = PdfReader(io.BytesIO(page.pdf(format=paper, print_background=True)))
