@@ -169,8 +169,9 @@ def validate_knowledge_base():
             if route not in route_values:
                 add(drug, f"Unknown route '{route}'.")
 
+    # Readability gates publication: a draft may hold unfinished text (the admin refuses to publish it).
     for model, fields in PATIENT_TEXT_FIELDS.items():
-        for obj in model.objects.only(*fields, *obj_key_fields(model)):
+        for obj in model.objects.published().only(*fields, *obj_key_fields(model)):
             for message in patient_text_problems(obj).values():
                 add(obj, message)
 
