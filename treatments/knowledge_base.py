@@ -107,7 +107,6 @@ def _load_file(path, report):
         except DeserializationError as exc:
             cause = exc.__cause__ or exc
             raise KnowledgeBaseError(label, f"record {index + 1}", str(cause).splitlines()[0]) from exc
-        record = _record_label(index, obj)
         instance = obj.object
         stored = _stored(instance)
         # An existing row is an update, so uniqueness checks must not count the row itself.
@@ -115,9 +114,11 @@ def _load_file(path, report):
         try:
             # Field rules and each model's clean(); foreign keys were already resolved by natural key, and
             # uniqueness and check constraints are enforced by the database on save (reported below).
-            instance.full_clean(exclude=_relation_fields(type(instance)), validate_unique=False, validate_constraints=False)
+            instance.full_clean(
+                exclude=_relation_fields(type(instance)), validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
-            raise KnowledgeBaseError(label, record, "; ".join(exc.messages)) from exc
+            raise KnowledgeBaseError(label, _record_label(index, obj), "; ".join(exc.messages)) from exc
         if stored is not None and _unchanged(obj, stored):
             counts["unchanged"] += 1
         else:
@@ -129,7 +130,7 @@ def _load_file(path, report):
                     for name, pks in (obj.m2m_data or {}).items():
                         getattr(instance, name).set(pks)
             except (IntegrityError, DatabaseError) as exc:
-                raise KnowledgeBaseError(label, record, str(exc).splitlines()[0]) from exc
+                raise KnowledgeBaseError(label, _record_label(index, obj), str(exc).splitlines()[0]) from exc
         index += 1
     report.per_file[label] = counts
     for key, value in counts.items():
