@@ -10,3 +10,5 @@ urlpatterns = [
     path("api/v1/", include("treatments.api.urls")),
     path("", include("treatments.urls")),
 ]
+
+handler404 = "treatments.views.page_not_found"

@@ -214,3 +214,15 @@ def test_pages_send_a_strict_csp_with_nonce(client, condition_url):
     assert "'unsafe-inline'" not in csp and "'nonce-" in csp
     nonce = csp.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.text
+
+
+def test_unmatched_api_path_is_a_json_404(client, db):
+    response = client.get("/api/v1/drugs/a.b/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_page_is_the_sites_404(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.text

@@ -368,6 +368,11 @@ class Result:
 # --- loading -------------------------------------------------------------------------------
 
 
+def published_sources():
+    """Prefetch of a record's sources that leaves out unpublished ones (drafts are never cited publicly)."""
+    return Prefetch("sources", queryset=m.Source.objects.published())
+
+
 def source_ref(source):
     return SourceRef(source.key, source.short_name, source.title, source.year, source.link, source.superseded)
 
@@ -396,7 +401,7 @@ def drug_queryset():
     caution_qs = (
         m.Caution.objects.published()
         .select_related("factor")
-        .prefetch_related("sources")
+        .prefetch_related(published_sources())
         .order_by("factor__display_order")
     )
     return (
@@ -407,11 +412,15 @@ def drug_queryset():
             Prefetch("drug_class__cautions", queryset=caution_qs),
             Prefetch(
                 "renal_bands",
-                queryset=m.RenalDoseBand.objects.published().prefetch_related("sources").order_by("-crcl_min"),
+                queryset=m.RenalDoseBand.objects.published()
+                .prefetch_related(published_sources())
+                .order_by("-crcl_min"),
             ),
             Prefetch(
                 "doses",
-                queryset=m.DoseGuidance.objects.filter(status=published, is_default=True).prefetch_related("sources"),
+                queryset=m.DoseGuidance.objects.filter(status=published, is_default=True).prefetch_related(
+                    published_sources()
+                ),
                 to_attr="default_doses",
             ),
             Prefetch("schedules", queryset=m.ControlledSchedule.objects.published()),
@@ -467,7 +476,7 @@ def interaction_refs():
     qs = (
         m.Interaction.objects.published()
         .select_related("drug_a", "class_a", "drug_b", "class_b")
-        .prefetch_related("sources")
+        .prefetch_related(published_sources())
     )
     refs = []
     for i in qs:
@@ -505,7 +514,7 @@ def load_condition(condition):
         condition.recommendations.published()
         .filter(guideline__status=m.ReviewStatus.PUBLISHED)
         .select_related("guideline", "drug_class", "drug")
-        .prefetch_related("sources")
+        .prefetch_related(published_sources())
     )
     drugs = {d.slug: drug_info(d) for d in drug_queryset()}
     by_class = {}
@@ -574,7 +583,7 @@ def load_condition(condition):
         condition.procedure_indications.published()
         .filter(procedure__status=m.ReviewStatus.PUBLISHED)
         .select_related("procedure")
-        .prefetch_related("sources")
+        .prefetch_related(published_sources())
     )
     for ind in indications:
         proc = ind.procedure
@@ -618,7 +627,7 @@ def load_condition(condition):
         for w in condition.workup.published()
         .filter(diagnostic__status=m.ReviewStatus.PUBLISHED)
         .select_related("diagnostic")
-        .prefetch_related("sources")
+        .prefetch_related(published_sources())
         .order_by("priority", "diagnostic__name")
     )
     guidelines = {}

@@ -163,7 +163,9 @@ def load(criteria):
             p.patient_text,
             tuple(explorer.source_ref(s) for s in p.sources.all()),
         )
-        for p in m.Procedure.objects.published().filter(slug__in=criteria.procedures).prefetch_related("sources")
+        for p in m.Procedure.objects.published()
+        .filter(slug__in=criteria.procedures)
+        .prefetch_related(explorer.published_sources())
     }
     keys = {k for keys in CHECK_SOURCES.values() for k in keys}
     check_sources = {s.key: explorer.source_ref(s) for s in m.Source.objects.published().filter(key__in=keys)}

@@ -6,7 +6,7 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Max, Prefetch, Q
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,10 +19,6 @@ from .validation import normalise_icd10
 
 MAX_QUERY_LENGTH = 100
 MAX_COMPARE = 4
-
-
-def _published_sources():
-    return Prefetch("sources", queryset=m.Source.objects.published())
 
 
 @require_GET
@@ -96,7 +92,9 @@ def explore(request, condition):
 
 @require_GET
 def condition_detail(request, slug):
-    condition = get_object_or_404(m.Condition.objects.published().prefetch_related(_published_sources()), slug=slug)
+    condition = get_object_or_404(
+        m.Condition.objects.published().prefetch_related(explorer.published_sources()), slug=slug
+    )
     data, filterset, result = explore(request, condition)
     factor_names = dict(filterset.filters["factors"].extra["choices"])
     drug_names = {slug: d.name for slug, d in data.current_drugs.items()}
@@ -198,8 +196,12 @@ def condition_csv(request, slug):
 @require_GET
 def drug_detail(request, slug):
     queryset = explorer.drug_queryset().prefetch_related(
-        _published_sources(),
-        Prefetch("doses", queryset=m.DoseGuidance.objects.published().prefetch_related("sources"), to_attr="all_doses"),
+        explorer.published_sources(),
+        Prefetch(
+            "doses",
+            queryset=m.DoseGuidance.objects.published().prefetch_related(explorer.published_sources()),
+            to_attr="all_doses",
+        ),
         Prefetch(
             "recommendations",
             queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
@@ -229,7 +231,7 @@ def drug_detail(request, slug):
 def drug_class_detail(request, slug):
     drug_class = get_object_or_404(
         m.DrugClass.objects.published().prefetch_related(
-            _published_sources(),
+            explorer.published_sources(),
             Prefetch("drugs", queryset=m.Drug.objects.published()),
             Prefetch(
                 "recommendations",
@@ -237,7 +239,9 @@ def drug_class_detail(request, slug):
             ),
             Prefetch(
                 "cautions",
-                queryset=m.Caution.objects.published().select_related("factor").prefetch_related("sources"),
+                queryset=m.Caution.objects.published()
+                .select_related("factor")
+                .prefetch_related(explorer.published_sources()),
             ),
         ),
         slug=slug,
@@ -249,12 +253,12 @@ def drug_class_detail(request, slug):
 def procedure_detail(request, slug):
     procedure = get_object_or_404(
         m.Procedure.objects.published().prefetch_related(
-            _published_sources(),
+            explorer.published_sources(),
             Prefetch(
                 "indications",
                 queryset=m.ProcedureIndication.objects.published()
                 .select_related("condition")
-                .prefetch_related("sources"),
+                .prefetch_related(explorer.published_sources()),
             ),
         ),
         slug=slug,
@@ -266,10 +270,12 @@ def procedure_detail(request, slug):
 def diagnostic_detail(request, slug):
     diagnostic = get_object_or_404(
         m.Diagnostic.objects.published().prefetch_related(
-            _published_sources(),
+            explorer.published_sources(),
             Prefetch(
                 "workup_items",
-                queryset=m.WorkupItem.objects.published().select_related("condition").prefetch_related("sources"),
+                queryset=m.WorkupItem.objects.published()
+                .select_related("condition")
+                .prefetch_related(explorer.published_sources()),
             ),
         ),
         slug=slug,
@@ -491,3 +497,10 @@ def summary_pdf(request):
 def healthz(request):
     """Liveness for load balancers and the benchmark's trivial view: no database, no template."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def page_not_found(request, exception=None):
+    """404: JSON under the API (even for paths no route matches), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
