@@ -226,3 +226,10 @@ def test_unknown_page_is_the_sites_404(client, db):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Page not found" in response.text
+
+
+@pytest.mark.parametrize(("value", "expected"), [("=1+1", "'=1+1"), ("-5", "'-5"), ("@x", "'@x"), ("ok", "ok"), (None, "")])
+def test_csv_cells_never_start_a_formula(value, expected):
+    from treatments.spreadsheet import safe_cell
+
+    assert safe_cell(value) == expected

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from . import cache, explorer, plan
 from . import models as m
 from .filters import ExplorerFilterSet, PlanForm, criteria_from
+from .spreadsheet import safe_cell
 from .validation import normalise_icd10
 
 MAX_QUERY_LENGTH = 100
@@ -151,7 +152,11 @@ def condition_csv(request, slug):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{condition.slug}-options.csv"'
     writer = csv.writer(response)
-    writer.writerow(
+
+    def write(cells):
+        writer.writerow([safe_cell(c) for c in cells])
+
+    write(
         [
             "kind",
             "slug",
@@ -170,7 +175,7 @@ def condition_csv(request, slug):
         ]
     )
     for o in result.options:
-        writer.writerow(
+        write(
             [
                 o.kind,
                 o.slug,

@@ -16,14 +16,20 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from treatments.spreadsheet import safe_cell
+
 
 def _cell(value):
+    return safe_cell(_text(value))
+
+
+def _text(value):
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return "; ".join(_cell(v) for v in value)
+        return "; ".join(_text(v) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
     return str(value)
