@@ -228,7 +228,9 @@ def test_unknown_page_is_the_sites_404(client, db):
     assert "Page not found" in response.text
 
 
-@pytest.mark.parametrize(("value", "expected"), [("=1+1", "'=1+1"), ("-5", "'-5"), ("@x", "'@x"), ("ok", "ok"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("=1+1", "'=1+1"), ("-5", "'-5"), ("@x", "'@x"), ("ok", "ok"), (None, "")]
+)
 def test_csv_cells_never_start_a_formula(value, expected):
     from treatments.spreadsheet import safe_cell
 
