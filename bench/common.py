@@ -92,7 +92,7 @@ def gunicorn(env, workers=2):
     """gunicorn serving the app on a free loopback port; yields the base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [GUNICORN, "neuro.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [GUNICORN, "neuro.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "600"],
         cwd=ROOT,
         env=env,
     )
@@ -116,7 +116,7 @@ def gunicorn(env, workers=2):
 def check_ok(base, paths):
     """Every path answers 200 before it is measured (a load test of error pages proves nothing)."""
     for path in paths:
-        with urllib.request.urlopen(base + path, timeout=60) as response:
+        with urllib.request.urlopen(base + path, timeout=600) as response:
             assert response.status == 200, (path, response.status)
 
 

@@ -57,9 +57,7 @@ def throughput(url, seconds, settings_module=None):
         check_ok(base, ENDPOINTS.values())
         for name, path in ENDPOINTS.items():
             wrk(base, [path], 2, connections=8)  # warm-up: every worker loads, imports and caches
-            result = wrk(base, [path], seconds, connections=8)
-            assert result["errors"] == 0, (name, result)
-            results[name] = result
+            results[name] = wrk(base, [path], seconds, connections=8)  # errors are reported, not hidden
     return results
 
 
@@ -80,11 +78,13 @@ def main():
             print(f"== {factor}×: building the knowledge base", flush=True)
             url = prepare_sqlite(Path(tmp) / f"kb-{factor}x.sqlite3", factor)
             print(f"== {factor}×: queries and server time", flush=True)
-            inprocess = measure(url, repeats)
+            inprocess = measure(url, repeats if factor == 1 else max(3, repeats // 2))
+            print(json.dumps(inprocess), flush=True)
             print(f"== {factor}×: gunicorn throughput, cold then warm cache", flush=True)
             cold = throughput(url, seconds, "bench.nocache_settings")
             warm = throughput(url, seconds)
             data[factor] = {"inprocess": inprocess, "cold": cold, "warm": warm}
+            print(json.dumps(data[factor]), flush=True)  # raw figures, in case a later step fails
     load = (
         f"load average {' '.join(load_before)} before, {' '.join(Path('/proc/loadavg').read_text().split()[:3])} after"
     )
@@ -107,7 +107,7 @@ def render(data, scale, seconds, short, load):
         "whole Django stack in-process (cold: cache emptied before each request). Throughput: gunicorn, 2 sync "
         f"workers, production settings, wrk 1 thread × 8 connections × {seconds} s per page on loopback; cold = "
         "cache disabled (`bench/nocache_settings.py`), warm = the default local-memory cache. Ratios are to the "
-        "trivial view `/healthz` measured in the same run. Every request answered 200 (wrk errors: 0).",
+        "trivial view `/healthz` measured in the same run. wrk errors (timeouts over 30 s, non-2xx) are listed below.",
         "",
         f"| Page | Queries 1× (cold/warm) | Queries {scale}× (cold/warm) | Median ms 1× (cold/warm) | "
         f"Median ms {scale}× (cold/warm) | {scale}×/1× warm | req/s 1× cold/warm | req/s {scale}× cold/warm | "
@@ -139,7 +139,14 @@ def render(data, scale, seconds, short, load):
         f"- explorer warm-cache throughput ≥ {TARGET_THROUGHPUT:.0%} of the trivial view's (1×): "
         f"{'met' if explorer >= TARGET_THROUGHPUT else 'MISSED'} ({explorer:.0%})."
     )
-    lines += ["", "## Targets", "", *verdicts, ""]
+    errors = [
+        f"- {name} at {factor}× ({kind} cache): {run[kind][name]['errors']} errors"
+        for factor, run in data.items()
+        for kind in ("cold", "warm")
+        for name in ENDPOINTS
+        if run[kind][name]["errors"]
+    ]
+    lines += ["", "## Targets", "", *verdicts, "", "## wrk errors", "", *(errors or ["- none"]), ""]
     return "\n".join(lines)
 
 

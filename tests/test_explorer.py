@@ -182,3 +182,25 @@ def test_describe_sentence():
 
 def test_describe_keeps_acronyms():
     assert explorer.describe("CIDP", Criteria(), {}) == "Options for CIDP"
+
+
+def test_within_a_line_medicines_come_before_procedures_and_stronger_before_weaker(world):
+    from treatments import models as m
+
+    care = m.Procedure.objects.create(
+        slug="foot-care",
+        name="Foot care",
+        category=m.Procedure.Category.SELF_CARE,
+        invasiveness=m.Procedure.Invasiveness.NON_INVASIVE,
+        route=m.Route.NON_DRUG,
+        description="Daily foot checks.",
+        status="published",
+    )
+    indication = m.ProcedureIndication.objects.create(
+        condition=world["condition"], procedure=care, role=m.ProcedureRole.FIRST_LINE, evidence="x", status="published"
+    )
+    indication.sources.add(world["sources"]["nice"])
+    first = next(g for g in run(world, age=72).groups if g.line == "first")
+    assert first.options[-1].slug == "foot-care"  # no flags, but a procedure: after the medicines
+    strengths = [o.best_strength for o in first.options[:-1]]
+    assert strengths == sorted(strengths, reverse=True)

@@ -856,10 +856,13 @@ def passes(option, criteria):
 
 
 def sort_key(option):
+    """Within a line: strongest recommendation first, then fewest flags for this patient, then better
+    evidence and lower NNT; drug classes before their drugs, procedures after medicines."""
     return (
         LINE_RANK[option.line],
-        STATUS_RANK[option.status],
+        0 if option.kind != KIND_PROCEDURE else 1,
         -option.best_strength,
+        STATUS_RANK[option.status],
         -option.best_quality,
         option.nnt if option.nnt is not None else Decimal(1000),
         {KIND_DRUG_CLASS: 0, KIND_DRUG: 1, KIND_PROCEDURE: 2}[option.kind],
