@@ -92,7 +92,18 @@ def gunicorn(env, workers=2):
     """gunicorn serving the app on a free loopback port; yields the base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [GUNICORN, "neuro.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "600"],
+        [
+            GUNICORN,
+            "neuro.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "600",
+            "--graceful-timeout",
+            "5",
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -110,7 +121,11 @@ def gunicorn(env, workers=2):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker still busy with a slow request
+            process.kill()
+            process.wait()
 
 
 def check_ok(base, paths):
