@@ -235,3 +235,9 @@ def test_csv_cells_never_start_a_formula(value, expected):
     from treatments.spreadsheet import safe_cell
 
     assert safe_cell(value) == expected
+
+
+def test_condition_page_has_a_procedures_panel_with_sources(client, condition_url):
+    response = client.get(condition_url)
+    panel = response.text.split('id="procedures-heading"')[1].split("</section>")[0]
+    assert "Spinal cord stimulation" in panel and "For refractory pain." in panel and "US label" in panel

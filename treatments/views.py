@@ -132,6 +132,7 @@ def condition_detail(request, slug):
         "form": filterset.form,
         "result": result,
         "description": description,
+        "procedures": [t for t in data.targets if t.kind == explorer.KIND_PROCEDURE],
         "workup_initial": [w for w in data.workup if w.priority == m.WorkupPriority.INITIAL],
         "workup_targeted": [w for w in data.workup if w.priority == m.WorkupPriority.TARGETED],
         "drug_names": drug_names,
