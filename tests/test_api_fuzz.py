@@ -8,7 +8,7 @@ import io
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
@@ -30,10 +30,13 @@ PINNED_EXAMPLES = 5  # per real record pinned in (its other inputs still generat
 @pytest.fixture
 def app(db):
     call_command("load_knowledge_base", stdout=io.StringIO())
-    # Django's test client does the same: closing the connection after each request would end the
-    # test's transaction, and with it the loaded knowledge base.
+    # Django's test client does the same: closing the connection around each request would end the
+    # test's transaction, and with it the loaded knowledge base (SQLite's in-memory test database
+    # ignores the close; PostgreSQL does not).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield get_wsgi_application()
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 
