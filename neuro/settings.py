@@ -98,7 +98,9 @@ WSGI_APPLICATION = "neuro.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("CONN_MAX_AGE", "60")),
+        # Tests close connections after each request: the live server's per-request threads would
+        # otherwise keep PostgreSQL sessions open and block dropping the test database.
+        conn_max_age=0 if TESTING else int(env("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from django.db import connection
 from playwright.sync_api import sync_playwright
 
 from treatments import knowledge_base as kb
@@ -62,6 +63,21 @@ def knowledge_base(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+        _end_other_sessions()
+
+
+def _end_other_sessions():
+    """End database sessions left open in other contexts (Django keeps one connection per context, and
+    this package fixture's teardown runs in a different one from its setup), then close this one, so
+    PostgreSQL can drop the test database at the end of the run."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
 
 
 @pytest.fixture
