@@ -11,6 +11,9 @@ if sys.version_info < (3, 12):  # noqa: UP036 - the one place that tells users c
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neuro.settings")
+    # Command-line use (migrate, createsuperuser, load_knowledge_base...) works without a SECRET_KEY;
+    # serving through gunicorn (neuro/wsgi.py) still requires one. Set LOCAL_RUN=0 to require it here too.
+    os.environ.setdefault("LOCAL_RUN", "1")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:
