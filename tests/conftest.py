@@ -6,6 +6,7 @@ loaded in their own tests (test_knowledge_base.py, test_content.py).
 
 import datetime
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -234,6 +235,11 @@ def world(db):
         "procedure": scs,
         "diagnostic": hba1c,
     }
+
+
+def without_nonce(html):
+    """A page with its CSP nonces blanked: each response has its own nonce, the rest must match."""
+    return re.sub(r'nonce="[^"]*"', 'nonce=""', html)
 
 
 def grow(world, n=5):

@@ -1,12 +1,15 @@
 """The knowledge-base cache: an edit is visible on the very next request (treatments/cache.py)."""
 
-import datetime
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache as django_cache
+from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
 
 from tests.conftest import admin_form_data, make_staff
@@ -29,9 +32,37 @@ def publish_edit(client, obj, **changes):
 
 
 def test_the_second_request_is_served_from_the_cache(client, world, condition_url, django_assert_num_queries):
-    client.get(condition_url)
-    with django_assert_num_queries(4):  # condition (+ sources), version, factors: no explorer load
-        assert "Gabapentinoids" in client.get(condition_url).text
+    client.get(condition_url, {"age": 72, "crcl": 25})
+    with django_assert_num_queries(4):  # a new query string: version, condition (+ sources), factors
+        assert "Gabapentinoids" in client.get(condition_url, {"age": 73}).text
+    with django_assert_num_queries(1):  # the same query, parameters in another order: version only
+        assert "Gabapentinoids" in client.get(condition_url + "?crcl=25&age=72").text
+
+
+def test_a_cached_page_carries_its_own_nonce_matching_its_header(client, world, condition_url):
+    first, second = client.get(condition_url), client.get(condition_url)
+    nonces = []
+    for response in (first, second):
+        nonce = re.search(r'<script [^>]*nonce="([^"]+)"', response.text).group(1)
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+        assert cache.NONCE_PLACEHOLDER.decode() not in response.text
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
+@pytest.mark.parametrize(
+    ("status", "cookie", "stored"), [(200, False, True), (400, False, False), (404, False, False), (200, True, False)]
+)
+def test_only_successful_pages_without_cookies_are_stored(rf, world, status, cookie, stored):
+    def view(request):
+        response = HttpResponse("page", status=status)
+        if cookie:
+            response.set_cookie("visitor", "1")
+        return response
+
+    request = rf.get("/somewhere/", {"b": "2", "a": "1"})
+    cache.cached_page(view)(request)
+    assert (django_cache.get(cache.page_key(request)) is not None) is stored
 
 
 def test_a_published_admin_edit_is_visible_on_the_next_request(client, world, condition_url):
@@ -70,22 +101,40 @@ def test_deleting_a_record_changes_the_version(world):
     assert cache.version() != before
 
 
-def test_an_edit_committed_with_an_older_timestamp_still_changes_the_version(world):
-    """Overlapping transactions (PostgreSQL) can commit a history row dated before the latest one:
-    the latest date alone would not change, the row count does."""
-    before = cache.version()
+def test_every_history_record_raises_the_version_in_the_writers_transaction(world):
+    before = m.KnowledgeBaseVersion.objects.get().number
     drug = world["drugs"]["gabapentin"]
     drug.formulations = "Capsules."
     drug.save()
-    history = drug.history.model.objects
-    history.filter(pk=drug.history.latest().pk).update(history_date=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
-    assert cache.version().endswith(before.split("-", 1)[1])  # the latest date did not change
-    assert cache.version() != before
+    drug.sources.add(m.Source.objects.first())  # a change of cited sources is a history record too
+    assert m.KnowledgeBaseVersion.objects.get().number == before + 2
+    assert cache.version().startswith(f"{before + 2}-")
 
 
-def test_the_version_is_one_query(world, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_an_edit_that_rolls_back_leaves_the_version_unchanged(world):
+    before = cache.version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        drug = world["drugs"]["gabapentin"]
+        drug.formulations = "Capsules."
+        drug.save()
+        raise RuntimeError("the editor's transaction fails")
+    assert cache.version() == before
+
+
+def test_the_version_is_one_primary_key_lookup_however_large_the_history(world, django_assert_num_queries):
+    from .conftest import grow
+
+    grow(world, 5)
+    with django_assert_num_queries(1) as captured:
         cache.version()
+    assert "COUNT" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_a_flushed_version_row_is_made_again_by_the_next_edit(world):
+    m.KnowledgeBaseVersion.objects.all().delete()
+    assert cache.version() == "0-"
+    world["drugs"]["gabapentin"].save()
+    assert cache.version().startswith("1-")
 
 
 def cache_backend(**environ):

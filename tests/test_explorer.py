@@ -1,3 +1,4 @@
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,8 @@ from .conftest import make_drug
 
 def run(world, **criteria):
     data = explorer.load_condition(world["condition"])
-    return explorer.match(data, Criteria(**criteria))
+    current = explorer.load_drugs(criteria.get("current", ())).drugs
+    return explorer.match(replace(data, current_drugs=current), Criteria(**criteria))
 
 
 def option(result, slug, kind=None):

@@ -119,7 +119,8 @@ def test_plan_page_shows_the_warning_with_its_source(client, plan_world):
 def test_plan_page_bad_input_is_a_form_error(client, plan_world):
     response = client.get(reverse("treatments:plan"), {"drugs": "pregabalin,nonsense", "crcl": "x"})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.text and "Enter a whole number" in response.text
+    assert "No published medicine is called “nonsense”" in response.text and "Enter a whole number" in response.text
+    assert 'value="nonsense"' in response.text  # given back in the box, to correct
 
 
 def test_plan_page_limits_the_number_of_items(client, plan_world):
@@ -132,18 +133,23 @@ def test_plan_page_limits_the_number_of_items(client, plan_world):
 
 @pytest.mark.parametrize("extra", [0, 4])
 def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num_queries, extra):
-    from .conftest import grow
+    from .conftest import grow, without_nonce
 
     grow(plan_world, extra)
     params = {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70}
-    # Cold cache: 4 form choice lists (drugs, procedures, conditions, factors), the knowledge-base
-    # version (treatments/cache.py), then plan.load: drugs with 10 prefetches (see explorer.drug_queryset),
-    # interactions (+ sources) and the sources the checks cite.
+    # Cold cache: the knowledge-base version (treatments/cache.py), 3 form choice lists (procedures,
+    # conditions, factors), the drug names entered (one lookup), then plan.load: the plan's drugs with
+    # 10 prefetches (see explorer.drug_queryset), interactions touching them (+ sources) and the sources
+    # the checks cite.
     with django_assert_num_queries(19):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
-    # Warm cache: the 4 choice lists and the version.
-    with django_assert_num_queries(5):
-        assert client.get(reverse("treatments:plan"), {**params, "age": 71}).status_code == 200
+    # Warm cache, new query string: only the version; the choices, names and plan data are cached.
+    with django_assert_num_queries(1):
+        warm = client.get(reverse("treatments:plan"), {**params, "age": 71})
+    assert warm.status_code == 200
+    with django_assert_num_queries(1):  # the same query string again: the cached page
+        again = client.get(reverse("treatments:plan"), {**params, "age": 71})
+    assert without_nonce(again.text) == without_nonce(warm.text)
 
 
 def test_explorer_add_to_plan_links_keep_the_plan(client, plan_world):

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import grow
+from .conftest import grow, without_nonce
 
 
 @pytest.fixture
@@ -10,9 +10,12 @@ def condition_url(world):
 
 
 def test_home_lists_conditions_by_category(client, world, django_assert_num_queries):
-    with django_assert_num_queries(1):  # conditions
+    with django_assert_num_queries(2):  # the knowledge-base version (page cache key), conditions
         response = client.get(reverse("treatments:home"))
     assert response.status_code == 200
+    with django_assert_num_queries(1):  # the version: the page comes from the cache
+        again = client.get(reverse("treatments:home"))
+    assert without_nonce(again.text) == without_nonce(response.text)
     assert "Painful diabetic neuropathy" in response.text
     assert "Metabolic and nutritional polyneuropathy" in response.text
 
@@ -42,12 +45,13 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
     assert "<html" not in response.text
 
 
-# Cold cache: condition (+ sources prefetch), the knowledge-base version (treatments/cache.py),
-# recommendations (+ sources), drugs with 9 prefetches (cautions + sources, class cautions + sources,
-# bands + sources, default doses + sources, schedules, approvals), procedure indications (+ sources),
-# work-up (+ sources), interactions (+ sources), patient factors for the form.
-CONDITION_QUERIES = 23
-# Warm cache: condition (+ sources prefetch), the version, patient factors for the form.
+# Cold cache: the knowledge-base version (treatments/cache.py), condition (+ sources prefetch),
+# recommendations (+ sources), the recommended drugs and class members with 9 prefetches (cautions +
+# sources, class cautions + sources, bands + sources, default doses + sources, schedules, approvals),
+# procedure indications (+ sources), work-up (+ sources), interactions touching them (+ sources),
+# patient factors for the form, the medicines entered (one lookup).
+CONDITION_QUERIES = 24
+# Warm data cache, new query string: the version, condition (+ sources prefetch), patient factors.
 CONDITION_QUERIES_WARM = 4
 
 
@@ -61,6 +65,9 @@ def test_condition_page_query_count_is_constant(client, world, condition_url, dj
     with django_assert_num_queries(CONDITION_QUERIES_WARM):
         warm = client.get(condition_url, {**params, "age": 81})
     assert warm.status_code == 200
+    with django_assert_num_queries(1):  # the same query string again: the version, then the cached page
+        again = client.get(condition_url, {**params, "age": 81})
+    assert without_nonce(again.text) == without_nonce(warm.text)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +76,7 @@ def test_condition_page_query_count_is_constant(client, world, condition_url, dj
         ({"crcl": "abc"}, "Enter a whole number."),
         ({"age": "-5"}, "Ensure this value is greater than or equal to 18."),
         ({"factors": "not-a-factor"}, "Select a valid choice."),
-        ({"current": "unobtainium"}, "Select a valid choice."),
+        ({"current": "unobtainium"}, "No published medicine is called “unobtainium”."),
         ({"line": "zeroth"}, "Select a valid choice."),
         ({"age": "9" * 40}, "Ensure this value is less than or equal to 120."),
     ],
@@ -150,13 +157,16 @@ def test_search_escapes_input(client, world):
 @pytest.mark.parametrize("extra", [0, 5])
 def test_drug_page_query_count_is_constant(client, world, django_assert_num_queries, extra):
     grow(world, extra)
-    # Cold cache: 16 queries for the drug and its prefetches, interactions (+ sources), and the version.
+    # The version, 14 queries for the drug and its prefetches, the interactions touching the drug or
+    # its class (+ sources).
     with django_assert_num_queries(17):
         response = client.get(reverse("treatments:drug", args=["pregabalin"]))
     assert response.status_code == 200
-    # Warm cache: the interactions (+ sources) come from the cache.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         assert client.get(reverse("treatments:drug", args=["duloxetine"])).status_code == 200
+    with django_assert_num_queries(1):  # the version: the page comes from the cache
+        again = client.get(reverse("treatments:drug", args=["pregabalin"]))
+    assert without_nonce(again.text) == without_nonce(response.text)
     assert "CrCl 15–29 mL/min" in response.text
     assert "Last reviewed" in response.text
 
@@ -183,7 +193,7 @@ def test_source_page_lists_what_cites_it(client, world):
 
 def test_source_page_query_count_is_constant(client, world, django_assert_num_queries):
     grow(world, 4)
-    with django_assert_num_queries(16):  # source, guideline positions, one query per citing model
+    with django_assert_num_queries(17):  # version, source, guideline positions, one query per citing model
         client.get(reverse("treatments:source", args=["label"]))
 
 

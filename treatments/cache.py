@@ -1,57 +1,72 @@
-"""Cache the loaded knowledge base, keyed by a knowledge-base version so an edit shows at once.
+"""Cache the knowledge base and the pages built from it, keyed by a knowledge-base version.
 
-The knowledge base changes rarely and is read on every page, so the immutable data that
-``explorer.load_condition``, ``explorer.interaction_refs`` and ``plan.load`` build is cached in the
-cache from settings (local memory, or Redis when ``REDIS_URL`` is set, so several app servers share
-it). Every key carries ``version()``; a published change produces a new version, so the very next
-request loads afresh and old entries simply expire. Views and the API call the functions here
-instead of the loaders; each costs one query (the version) when warm.
+The knowledge base changes rarely and is read on every page. Two layers sit in the cache from
+settings (local memory, or Redis when ``REDIS_URL`` is set, so several app servers share it):
 
-Why this version, and not a counter bumped on save: every clinical model keeps its history with
-django-simple-history, and every write path (admin, loader, shell) that goes through ``save()``
-or ``delete()`` adds a history row in the same transaction, including source (M2M) changes. So
-the history tables already are a change log; reading them needs no hook in ``save()``, signals or
-the admin, and no new table. The version is, in one query, the number of history rows and the
-latest ``history_date`` over all history tables:
+- data: what ``explorer.load_condition``, ``explorer.load_drugs`` and ``plan.load`` build, one entry
+  per condition, per set of named drugs and per plan, so an entry's size never grows with the rest
+  of the knowledge base;
+- pages: ``cached_page`` keeps whole public GET responses keyed by the normalised query string (see
+  ``page_key``), with the per-response CSP nonce put back on every hit.
 
-- the latest date alone would miss an edit whose transaction saved its rows before another
-  transaction's latest row but committed after it (PostgreSQL lets writers overlap); the row
-  count catches that, because any committed history row raises it;
-- the count alone would miss a history clean-up that deletes as many rows as a new edit adds;
-  the latest date catches that.
+Every key carries ``version()``; a published change produces a new version, so the very next request
+loads afresh and old entries simply expire.
+
+The version is one row (``KnowledgeBaseVersion``) whose number rises with every history record.
+Every clinical model keeps its history with django-simple-history, and every write path (admin,
+loader, shell) that goes through ``save()``, ``delete()`` or a change of cited sources creates a
+history record in the writer's transaction; ``bump_version`` (connected in ``apps.py`` to
+simple-history's ``post_create_historical_record``) raises the number in that same transaction. So:
+
+- reading the version is one primary-key lookup, whatever the size of the knowledge base;
+- an edit that rolls back leaves the version as it was;
+- concurrent editors queue on the row's lock, so the version a reader sees always includes every
+  committed edit before it (a latest-date or highest-id check could miss an edit whose transaction
+  began first and committed last).
 
 Writes that bypass ``save()`` (``QuerySet.update()``, ``bulk_create``, raw SQL) leave no history and
 are therefore not seen: use the admin or ``manage.py load_knowledge_base``, as the README says.
 """
 
-from django.apps import apps
+import hashlib
+from functools import wraps
+from urllib.parse import urlencode
+
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import F
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
 
 from . import explorer, plan
+from . import models as m
 
 TIMEOUT = 24 * 60 * 60  # seconds; entries of old versions are never read again and age out.
-
-
-def _history_tables():
-    return [
-        model._meta.db_table
-        for model in apps.get_app_config("treatments").get_models()
-        if any(field.name == "history_date" for field in model._meta.fields)
-    ]
+PAGE_TIMEOUT = 10 * 60  # seconds; pages are cheap to rebuild, and one per query string adds up.
+NONCE_PLACEHOLDER = b"csp-nonce-placeholder-4f0c9a7e2b"
 
 
 def version():
-    """The knowledge-base version: '<history rows>-<latest history_date>', in one query."""
-    quote = connection.ops.quote_name
-    parts = " UNION ALL ".join(
-        f"SELECT COUNT(*) AS n, MAX(history_date) AS latest FROM {quote(table)}" for table in _history_tables()
-    )
-    with connection.cursor() as cursor:
-        # Only table names from the models are interpolated; there are no parameters.
-        cursor.execute(f"SELECT SUM(n), MAX(latest) FROM ({parts}) AS history")
-        count, latest = cursor.fetchone()
-    return f"{count or 0}-{latest or ''}".replace(" ", "T")
+    """The knowledge-base version, '<number>-<ISO time of the last change>', in one query."""
+    row = m.KnowledgeBaseVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
+    number, changed_at = row or (0, None)
+    return f"{number}-{changed_at.isoformat() if changed_at else ''}"
+
+
+def request_version(request):
+    """``version()``, read once per request."""
+    if not hasattr(request, "knowledge_base_version"):
+        request.knowledge_base_version = version()
+    return request.knowledge_base_version
+
+
+def bump_version(sender, history_instance, **kwargs):
+    """Raise the version in the transaction that wrote a history record of a clinical model."""
+    if sender._meta.app_label != m.KnowledgeBaseVersion._meta.app_label:
+        return
+    changed = history_instance.history_date
+    updated = m.KnowledgeBaseVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=changed)
+    if not updated:  # the row is made by a migration; a flushed test database has lost it
+        m.KnowledgeBaseVersion.objects.create(pk=1, number=1, changed_at=changed)
 
 
 def _cached(key, build, kb_version=None):
@@ -63,18 +78,95 @@ def _cached(key, build, kb_version=None):
     return value
 
 
+def _digest(values):
+    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:40]
+
+
 def condition_data(condition, kb_version=None):
     """``explorer.load_condition(condition)``, cached per condition and knowledge-base version."""
     return _cached(f"condition:{condition.slug}", lambda: explorer.load_condition(condition), kb_version)
 
 
-def interactions(kb_version=None):
-    """``explorer.interaction_refs()``, cached per knowledge-base version."""
-    return _cached("interactions", explorer.interaction_refs, kb_version)
+def drugs(names, kb_version=None):
+    """``explorer.load_drugs(names)``, cached per set of names and knowledge-base version."""
+    names = sorted({n.strip().lower() for n in names if n.strip()})
+    if not names:
+        return explorer.DrugLookup({}, {})
+    return _cached(f"drugs:{_digest(names)}", lambda: explorer.load_drugs(names), kb_version)
+
+
+def plan_choices(kb_version=None):
+    """The plan form's lists: procedures, conditions and patient factors as (slug, name), by name."""
+
+    def build():
+        return {
+            "procedures": list(m.Procedure.objects.published().order_by("name").values_list("slug", "name")),
+            "conditions": list(m.Condition.objects.published().order_by("name").values_list("slug", "name")),
+            "factors": list(m.PatientFactor.objects.published().values_list("slug", "name")),
+        }
+
+    return _cached("plan-choices", build, kb_version)
 
 
 def plan_data(criteria, kb_version=None):
-    """``plan.load(criteria)``, cached per requested procedures and knowledge-base version (the rest of
-    a plan's data does not depend on the criteria)."""
-    procedures = ",".join(sorted(set(criteria.procedures)))
-    return _cached(f"plan:{procedures}", lambda: plan.load(criteria), kb_version)
+    """``plan.load(criteria)``, cached per set of drugs, current medicines and procedures."""
+    key = [",".join(sorted(set(part))) for part in (criteria.drugs, criteria.current, criteria.procedures)]
+    return _cached(f"plan:{_digest(key)}", lambda: plan.load(criteria), kb_version)
+
+
+# --- whole pages -------------------------------------------------------------------------------
+
+
+def page_key(request):
+    """The cache key of a page: knowledge-base version, scheme, host, path, HTMX or not, and the query
+    string normalised (parameters sorted by name, each parameter's values in the order given)."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    parts = [
+        request.scheme,
+        request.get_host(),
+        request.path,
+        query,
+        request.headers.get("HX-Request", ""),
+    ]
+    return f"kb:{request_version(request)}:page:{_digest(parts)}"
+
+
+def cached_page(view):
+    """Serve a public GET page from the cache; store successful responses.
+
+    Only 200 responses without cookies are stored (a page that sets a cookie is per visitor). The CSP
+    nonce differs per response: it is replaced by a placeholder when stored and by this response's
+    own nonce when served, so the header and the page always agree.
+    """
+
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        key = page_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            return _from_cache(request, stored)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, _to_cache(request, response), PAGE_TIMEOUT)
+        return response
+
+    return inner
+
+
+def _to_cache(request, response):
+    content = response.content
+    nonce = get_nonce(request)
+    has_nonce = bool(nonce)  # LazyNonce is true only once the page has used it
+    if has_nonce:
+        content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
+    return (content, has_nonce, list(response.headers.items()))
+
+
+def _from_cache(request, stored):
+    content, has_nonce, headers = stored
+    if has_nonce:
+        content = content.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode())
+    response = HttpResponse(content)
+    for name, value in headers:
+        response.headers[name] = value
+    return response

@@ -8,10 +8,11 @@ summary all call these functions, so they can never disagree.
 """
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
 
 from . import models as m
 
@@ -246,9 +247,39 @@ class ConditionData:
     name: str
     targets: tuple
     workup: tuple
-    interactions: tuple
-    current_drugs: dict  # slug -> DrugInfo for any drug a clinician may enter
+    interactions: tuple  # InteractionRef touching a drug or class of this condition's options
     guidelines: tuple  # SourceRef of guidelines with a position here
+    drug_classes: tuple  # (slug, name) of the classes of this condition's options, by name
+    current_drugs: dict = field(default_factory=dict)  # slug -> DrugRef of the medicines entered, per request
+
+
+@dataclass(frozen=True)
+class DrugRef:
+    """A medicine the clinician entered: enough to name it and find its interactions."""
+
+    slug: str
+    name: str
+    class_slug: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class DrugLookup:
+    """Published drugs found by slug or generic name (see ``load_drugs``)."""
+
+    drugs: dict  # slug -> DrugRef
+    names: dict  # lower-case slug or generic name -> slug
+
+    def resolve(self, values):
+        """(slugs in the order given without repeats, values that name no published drug)."""
+        slugs, unknown = [], []
+        for value in values:
+            slug = self.names.get(value.strip().lower())
+            if slug is None:
+                unknown.append(value)
+            elif slug not in slugs:
+                slugs.append(slug)
+        return slugs, unknown
 
 
 # --- results -------------------------------------------------------------------------------
@@ -472,11 +503,17 @@ def drug_info(drug):
     )
 
 
-def interaction_refs():
+def interaction_refs(drugs, classes):
+    """Published interactions with a drug or a class among these slugs on either side."""
+    touching = Q()
+    for side in ("a", "b"):
+        touching |= Q(**{f"drug_{side}__slug__in": drugs}) | Q(**{f"class_{side}__slug__in": classes})
     qs = (
         m.Interaction.objects.published()
+        .filter(touching)
         .select_related("drug_a", "class_a", "drug_b", "class_b")
         .prefetch_related(published_sources())
+        .order_by("key")
     )
     refs = []
     for i in qs:
@@ -502,13 +539,34 @@ def interaction_refs():
     return tuple(refs)
 
 
+def load_drugs(names):
+    """Published drugs named by slug or generic name (either case), in one query.
+
+    The explorer and the plan check take current medicines and plan drugs this way, so what a page
+    reads depends on what the clinician entered, never on how many drugs the knowledge base holds.
+    """
+    lowered = sorted({n.strip().lower() for n in names if n.strip()})
+    found = (
+        m.Drug.objects.published()
+        .annotate(lower_name=Lower("generic_name"))
+        .filter(Q(slug__in=lowered) | Q(lower_name__in=lowered))
+        .values_list("slug", "generic_name", "drug_class__slug", "drug_class__name")
+    )
+    drugs, by_name = {}, {}
+    for slug, name, class_slug, class_name in found:
+        drugs[slug] = DrugRef(slug, name, class_slug, class_name)
+        by_name[slug] = by_name[name.lower()] = slug
+    return DrugLookup(drugs, by_name)
+
+
 def load_condition(condition):
     """Everything the explorer needs for one condition, in a fixed number of queries.
 
-    Queries: recommendations (+ guideline, class, drug) and their sources; drugs with cautions,
-    class cautions, renal bands, default doses, schedules, approvals (and their sources);
-    procedure indications (+ procedure) and sources; work-up (+ diagnostic) and sources;
-    interactions and their sources.
+    Queries: recommendations (+ guideline, class, drug) and their sources; the recommended drugs and
+    the members of recommended classes with cautions, class cautions, renal bands, default doses,
+    schedules, approvals (and their sources); procedure indications (+ procedure) and sources;
+    work-up (+ diagnostic) and sources; the interactions that touch those drugs or their classes,
+    and their sources. Nothing here grows with the rest of the knowledge base.
     """
     recommendations = list(
         condition.recommendations.published()
@@ -516,7 +574,12 @@ def load_condition(condition):
         .select_related("guideline", "drug_class", "drug")
         .prefetch_related(published_sources())
     )
-    drugs = {d.slug: drug_info(d) for d in drug_queryset()}
+    recommended_drugs = {rec.drug.slug for rec in recommendations if rec.drug_id}
+    recommended_classes = {rec.drug_class.slug for rec in recommendations if rec.drug_class_id}
+    drugs = {
+        d.slug: drug_info(d)
+        for d in drug_queryset().filter(Q(slug__in=recommended_drugs) | Q(drug_class__slug__in=recommended_classes))
+    }
     by_class = {}
     for info in drugs.values():
         by_class.setdefault(info.class_slug, []).append(info)
@@ -635,14 +698,16 @@ def load_condition(condition):
         for p in target.positions:
             if p.source.key and target.kind != KIND_PROCEDURE:
                 guidelines[p.source.key] = p.source
+    classes = {d.class_slug: d.class_name for d in drugs.values()}
+    classes |= {rec.drug_class.slug: rec.drug_class.name for rec in recommendations if rec.drug_class_id}
     return ConditionData(
         slug=condition.slug,
         name=condition.name,
         targets=tuple(targets),
         workup=workup,
-        interactions=interaction_refs(),
-        current_drugs=drugs,
+        interactions=interaction_refs(list(drugs), list(classes)),
         guidelines=tuple(sorted(guidelines.values(), key=lambda s: s.short_name)),
+        drug_classes=tuple(sorted(classes.items(), key=lambda c: c[1].lower())),
     )
 
 
@@ -876,7 +941,7 @@ FACET_FIELDS = {"kind": "kinds", "line": "lines", "route": "routes", "site": "si
 def facets(matched, criteria, data):
     """Counts per filter value. Each facet counts the options that pass every *other* filter, so a
     clinician can see what ticking another value would add; selected values always stay listed."""
-    class_names = {d.class_slug: d.class_name for d in data.current_drugs.values()}
+    class_names = dict(data.drug_classes)
     labels = {
         "kind": KIND_LABELS,
         "line": dict(m.Line.choices),

@@ -4,7 +4,11 @@ The explorer's whole state lives in the URL. ``ExplorerFilterSet`` validates it 
 form error next to its field, never silently ignored) and ``criteria_from`` turns the cleaned data
 into an ``explorer.Criteria``. The explorer narrows options in Python after matching, so facet
 counts come from the same single pass; the FilterSet never runs a query of its own except to list
-the valid choices.
+the patient factors and to look up the medicines entered.
+
+Medicines are entered by generic name or slug (``DrugNamesField``), not picked from a list of every
+drug: one lookup resolves all the names in a form, so a page costs the same however many drugs the
+knowledge base holds.
 """
 
 import django_filters
@@ -14,6 +18,7 @@ from . import explorer, plan
 from . import models as m
 
 MAX_CURRENT_MEDICATIONS = 20
+MAX_NAME_LENGTH = 80
 AGE_MIN, AGE_MAX = 18, 120  # adult guidance only
 CRCL_MIN, CRCL_MAX = 0, 200
 
@@ -28,6 +33,70 @@ class MultiValueField(forms.MultipleChoiceField):
 
 class MultiValueFilter(django_filters.MultipleChoiceFilter):
     field_class = MultiValueField
+
+
+class DrugNamesField(forms.Field):
+    """Medicines by generic name or slug, repeated (?current=a&current=b) or comma-separated. Empty
+    entries (an empty "add a medicine" box) are dropped. The names are checked against the knowledge
+    base by the form (``DrugNamesFormMixin``), all fields at once."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, max_items=MAX_CURRENT_MEDICATIONS, **kwargs):
+        self.max_items = max_items
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        names = list(dict.fromkeys(part.strip() for item in value for part in str(item).split(",") if part.strip()))
+        for name in names:
+            if len(name) > MAX_NAME_LENGTH:
+                raise forms.ValidationError(f"A medicine name has at most {MAX_NAME_LENGTH} characters.")
+        if len(names) > self.max_items:
+            raise forms.ValidationError(f"Enter at most {self.max_items} medicines.")
+        return names
+
+
+class DrugNamesFilter(django_filters.Filter):
+    field_class = DrugNamesField
+
+
+class DrugNamesFormMixin:
+    """Resolves every ``DrugNamesField`` of the form in one lookup (``drug_lookup``: names ->
+    ``explorer.DrugLookup``). After cleaning: the fields hold slugs; ``self.found`` is the lookup;
+    ``self.chosen[field]`` lists (slug, name) for the page and ``self.unknown[field]`` the names no
+    published drug has (also a field error)."""
+
+    drug_lookup = None
+    chosen = unknown = {}  # until cleaned
+
+    def clean(self):
+        cleaned = super().clean()
+        names = {name: cleaned.get(name) or [] for name, f in self.fields.items() if isinstance(f, DrugNamesField)}
+        self.found = self.drug_lookup([value for values in names.values() for value in values])
+        self.chosen, self.unknown = {}, {}
+        for name, values in names.items():
+            if name not in cleaned:
+                continue  # already invalid
+            slugs, unknown = self.found.resolve(values)
+            cleaned[name] = slugs
+            self.chosen[name] = [(slug, self.found.drugs[slug].name) for slug in slugs]
+            self.unknown[name] = ", ".join(unknown)
+            if unknown:
+                self.add_error(
+                    name,
+                    "No published medicine is called " + ", ".join(f"“{u}”" for u in unknown) + ". "
+                    "Enter a generic name (for example, pregabalin); search finds brand names.",
+                )
+        return cleaned
+
+
+class ExplorerForm(DrugNamesFormMixin, forms.Form):
+    pass
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -73,8 +142,8 @@ class ExplorerFilterSet(django_filters.FilterSet):
         help_text="Cockcroft–Gault estimate.",
     )
     factors = MultiValueFilter(label="Patient factors", method="by_criteria", widget=forms.CheckboxSelectMultiple)
-    current = MultiValueFilter(label="Current medicines", method="by_criteria")
-    plan = MultiValueFilter(label="Drugs in your plan", method="by_criteria")
+    current = DrugNamesFilter(label="Current medicines", method="by_criteria")
+    plan = DrugNamesFilter(label="Drugs in your plan", method="by_criteria")
     # Option filters
     kind = MultiValueFilter(
         label="Kind",
@@ -113,18 +182,16 @@ class ExplorerFilterSet(django_filters.FilterSet):
     class Meta:
         model = m.Recommendation
         fields = []
+        form = ExplorerForm
 
-    def __init__(self, data=None, *args, drugs=None, classes=None, guidelines=None, **kwargs):
+    def __init__(self, data=None, *args, drug_lookup, classes=(), guidelines=(), **kwargs):
         super().__init__(data, *args, **kwargs)
         self.filters["factors"].extra["choices"] = [
             (f.slug, f.name) for f in m.PatientFactor.objects.published().only("slug", "name")
         ] or [(slug, slug) for slug in m.PatientFactor.SLUGS]
-        # Callables: Django copies a form's choice lists for every request, and these grow with the
-        # knowledge base; a callable is only read when a value is validated or the field is rendered.
-        self.filters["current"].extra["choices"] = lambda: drugs or []
-        self.filters["plan"].extra["choices"] = lambda: drugs or []
-        self.filters["drug_class"].extra["choices"] = lambda: classes or []
-        self.filters["guideline"].extra["choices"] = guidelines or []
+        self.filters["drug_class"].extra["choices"] = list(classes)
+        self.filters["guideline"].extra["choices"] = list(guidelines)
+        self.form.drug_lookup = drug_lookup
 
     def by_criteria(self, queryset, name, value):
         """Option narrowing happens in the explorer after matching; see the module docstring."""
@@ -153,10 +220,10 @@ def criteria_from(cleaned):
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(DrugNamesFormMixin, forms.Form):
     """The plan's URL state: chosen drugs and procedures plus the same patient inputs as the explorer."""
 
-    drugs = MultiValueField(label="Drugs in the plan", required=False)
+    drugs = DrugNamesField(label="Drugs in the plan")
     procedures = MultiValueField(label="Procedures in the plan", required=False)
     condition = forms.ChoiceField(label="Condition", required=False)
     age = forms.IntegerField(label="Age (years)", min_value=AGE_MIN, max_value=AGE_MAX, required=False)
@@ -164,12 +231,11 @@ class PlanForm(forms.Form):
         label="Creatinine clearance (mL/min)", min_value=CRCL_MIN, max_value=CRCL_MAX, required=False
     )
     factors = MultiValueField(label="Patient factors", required=False, widget=forms.CheckboxSelectMultiple)
-    current = MultiValueField(label="Current medicines", required=False)
+    current = DrugNamesField(label="Current medicines")
 
-    def __init__(self, data=None, *, drugs=(), procedures=(), conditions=(), factors=()):
+    def __init__(self, data=None, *, drug_lookup, procedures=(), conditions=(), factors=()):
         super().__init__(data)
-        self.fields["drugs"].choices = list(drugs)
-        self.fields["current"].choices = list(drugs)
+        self.drug_lookup = drug_lookup
         self.fields["procedures"].choices = list(procedures)
         self.fields["condition"].choices = [("", "—"), *conditions]
         self.fields["factors"].choices = list(factors)

@@ -894,3 +894,24 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.get_record_type_display().lower()} '{self.record_key}'"
+
+
+class KnowledgeBaseVersion(models.Model):
+    """One row whose number rises with every history record, in the same transaction as the edit.
+
+    Caches key on it (treatments/cache.py): reading it is one primary-key lookup however large the
+    knowledge base grows, and a writer's row lock orders concurrent edits, so no committed change
+    can hide behind another.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A singleton: the version is one row, id 1.
+            models.CheckConstraint(condition=models.Q(id=1), name="treatments_knowledgebaseversion_singleton"),
+        ]
+
+    def __str__(self):
+        return f"Knowledge base version {self.number}"

@@ -59,7 +59,7 @@ class ProcedureInfo:
 
 @dataclass(frozen=True)
 class PlanData:
-    drugs: dict  # slug -> explorer.DrugInfo (every published drug)
+    drugs: dict  # slug -> explorer.DrugInfo (the plan's drugs and current medicines)
     procedures: dict  # slug -> ProcedureInfo (the requested ones)
     interactions: tuple
     check_sources: dict  # key -> SourceRef
@@ -138,10 +138,12 @@ class PlanResult:
 def load(criteria):
     """Everything a plan check needs, in a fixed number of queries.
 
-    Queries: drugs with their prefetches (see explorer.drug_queryset), interactions and their
-    sources, the requested procedures and their sources, and the sources the plan checks cite.
+    Queries: the plan's drugs and current medicines with their prefetches (see
+    explorer.drug_queryset), the interactions that touch them or their classes and their sources,
+    the requested procedures and their sources, and the sources the plan checks cite. What it reads
+    depends on the plan, never on the size of the knowledge base.
     """
-    drug_objects = list(explorer.drug_queryset())
+    drug_objects = list(explorer.drug_queryset().filter(slug__in={*criteria.drugs, *criteria.current}))
     drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
     patient_texts = {
         d.slug: {
@@ -172,7 +174,7 @@ def load(criteria):
     return PlanData(
         drugs=drugs,
         procedures=procedures,
-        interactions=explorer.interaction_refs(),
+        interactions=explorer.interaction_refs(list(drugs), sorted({d.class_slug for d in drugs.values()})),
         check_sources=check_sources,
         patient_texts=patient_texts,
     )

@@ -23,6 +23,7 @@ MAX_COMPARE = 4
 
 
 @require_GET
+@cache.cached_page
 def home(request):
     conditions = m.Condition.objects.published().only("name", "slug", "category", "synonyms", "pain_mechanism")
     labels = dict(m.ConditionCategory.choices)
@@ -78,20 +79,29 @@ def search(request):
     )
 
 
+def drug_lookup(request):
+    """Names -> ``explorer.DrugLookup``, cached under this request's knowledge-base version."""
+    kb_version = cache.request_version(request)
+    return lambda names: cache.drugs(names, kb_version)
+
+
 def explore(request, condition):
-    """Bind the explorer's FilterSet to the query string and run the match. Shared by page and CSV."""
-    data = cache.condition_data(condition)
-    drugs = sorted(((d.slug, d.name) for d in data.current_drugs.values()), key=lambda c: c[1].lower())
-    classes = sorted({(d.class_slug, d.class_name) for d in data.current_drugs.values()}, key=lambda c: c[1])
+    """Bind the explorer's FilterSet to the query string and run the match. Shared by page, CSV and API.
+    The returned data carries the entered medicines (``current_drugs``) when the form is valid."""
+    data = cache.condition_data(condition, cache.request_version(request))
     guidelines = [(g.key, g.short_name) for g in data.guidelines]
-    filterset = ExplorerFilterSet(request.GET, drugs=drugs, classes=classes, guidelines=guidelines)
+    filterset = ExplorerFilterSet(
+        request.GET, drug_lookup=drug_lookup(request), classes=data.drug_classes, guidelines=guidelines
+    )
     result = None
     if filterset.form.is_valid():
+        data = replace(data, current_drugs=filterset.form.found.drugs)
         result = explorer.match(data, criteria_from(filterset.form.cleaned_data))
     return data, filterset, result
 
 
 @require_GET
+@cache.cached_page
 def condition_detail(request, slug):
     condition = get_object_or_404(
         m.Condition.objects.published().prefetch_related(explorer.published_sources()), slug=slug
@@ -144,6 +154,7 @@ def condition_detail(request, slug):
 
 
 @require_GET
+@cache.cached_page
 def condition_csv(request, slug):
     condition = get_object_or_404(m.Condition.objects.published(), slug=slug)
     _data, filterset, result = explore(request, condition)
@@ -200,6 +211,7 @@ def condition_csv(request, slug):
 
 
 @require_GET
+@cache.cached_page
 def drug_detail(request, slug):
     queryset = explorer.drug_queryset().prefetch_related(
         explorer.published_sources(),
@@ -217,14 +229,7 @@ def drug_detail(request, slug):
     )
     drug = get_object_or_404(queryset, slug=slug)
     info = explorer.drug_info(drug)
-    interactions = [
-        i
-        for i in cache.interactions()
-        if (i.a_kind == explorer.KIND_DRUG and i.a_slug == slug)
-        or (i.b_kind == explorer.KIND_DRUG and i.b_slug == slug)
-        or (i.a_kind == explorer.KIND_DRUG_CLASS and i.a_slug == info.class_slug)
-        or (i.b_kind == explorer.KIND_DRUG_CLASS and i.b_slug == info.class_slug)
-    ]
+    interactions = list(explorer.interaction_refs([drug.slug], [info.class_slug]))
     interactions.sort(key=lambda i: list(m.Severity.values).index(i.severity))
     return render(
         request,
@@ -234,6 +239,7 @@ def drug_detail(request, slug):
 
 
 @require_GET
+@cache.cached_page
 def drug_class_detail(request, slug):
     drug_class = get_object_or_404(
         m.DrugClass.objects.published().prefetch_related(
@@ -256,6 +262,7 @@ def drug_class_detail(request, slug):
 
 
 @require_GET
+@cache.cached_page
 def procedure_detail(request, slug):
     procedure = get_object_or_404(
         m.Procedure.objects.published().prefetch_related(
@@ -273,6 +280,7 @@ def procedure_detail(request, slug):
 
 
 @require_GET
+@cache.cached_page
 def diagnostic_detail(request, slug):
     diagnostic = get_object_or_404(
         m.Diagnostic.objects.published().prefetch_related(
@@ -309,6 +317,7 @@ CITING = [
 
 
 @require_GET
+@cache.cached_page
 def source_detail(request, key):
     source = get_object_or_404(m.Source.objects.published(), key=key)
     guideline_positions = (
@@ -333,6 +342,7 @@ def source_detail(request, key):
 
 
 @require_GET
+@cache.cached_page
 def compare(request):
     raw = request.GET.getlist("drugs")
     slugs = list(dict.fromkeys(part.strip() for item in raw for part in item.split(",") if part.strip()))
@@ -373,19 +383,12 @@ def compare(request):
 
 def build_plan(request):
     """Bind the plan form to the query string and check the plan. Shared by page, summaries and PDF."""
-    criteria_form_choices = {
-        "drugs": [(d.slug, d.generic_name) for d in m.Drug.objects.published().only("slug", "generic_name")],
-        "procedures": [(p.slug, p.name) for p in m.Procedure.objects.published().only("slug", "name")],
-        "conditions": [
-            (c.slug, c.name) for c in m.Condition.objects.published().only("slug", "name", "patient_description")
-        ],
-        "factors": [(f.slug, f.name) for f in m.PatientFactor.objects.published().only("slug", "name")],
-    }
-    form = PlanForm(request.GET, **criteria_form_choices)
+    kb_version = cache.request_version(request)
+    form = PlanForm(request.GET, drug_lookup=drug_lookup(request), **cache.plan_choices(kb_version))
     if not form.is_valid():
         return form, None, None, None
     criteria = form.plan_criteria()
-    data = cache.plan_data(criteria)
+    data = cache.plan_data(criteria, kb_version)
     result = plan.check(data, criteria)
     condition = None
     if form.cleaned_data.get("condition"):
@@ -405,9 +408,10 @@ def _query_string(**params):
 
 
 def _plan_query(request, **changes):
-    """The current query string with some parameters replaced (lists become repeated values)."""
-    query = request.GET.copy()
-    for key, values in changes.items():
+    """The current query string with some parameters replaced (lists become repeated values),
+    parameters in name order, so a page is the same for every order of its query (see cache.page_key)."""
+    query = QueryDict(mutable=True)
+    for key, values in sorted({**dict(request.GET.lists()), **changes}.items()):
         query.setlist(key, [v for v in values if v])
     return query.urlencode()
 
@@ -422,6 +426,7 @@ def _content_as_of():
 
 
 @require_GET
+@cache.cached_page
 def plan_page(request):
     form, data, result, condition = build_plan(request)
     context = {"form": form, "result": result, "condition": condition}
@@ -471,6 +476,7 @@ def _summary_context(request, pdf=False):
 
 
 @require_GET
+@cache.cached_page
 def summary_page(request):
     context, form = _summary_context(request)
     if context is None:
@@ -479,6 +485,7 @@ def summary_page(request):
 
 
 @require_GET
+@cache.cached_page
 def clinician_summary_page(request):
     context, form = _summary_context(request)
     if context is None:
@@ -487,6 +494,7 @@ def clinician_summary_page(request):
 
 
 @require_GET
+@cache.cached_page
 def summary_pdf(request):
     context, form = _summary_context(request, pdf=True)
     if context is None:

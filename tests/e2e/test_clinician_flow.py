@@ -54,8 +54,9 @@ def build_plan(page, base_url):
     expect(interactions.locator("tr.sev-major")).to_have_count(0)
     expect(page.locator("section[aria-labelledby=checks-h] .sev-major")).to_have_count(0)
 
-    drugs = page.get_by_label("Drugs in the plan")
-    drugs.select_option(["pregabalin", "duloxetine", "tramadol"])
+    # The plan's drugs are ticked boxes; another is added by typing its generic name.
+    expect(page.get_by_role("checkbox", name="Pregabalin", exact=True)).to_be_checked()
+    page.get_by_role("textbox", name="Add another (drugs in the plan)").fill("Tramadol")
     page.get_by_role("button", name="Check plan").click()
     expect(page).to_have_url(re.compile(r"drugs=tramadol"))
     major = interactions.locator("tr.sev-major", has_text="Duloxetine + Tramadol")
