@@ -370,7 +370,7 @@ def test_explore_filters(client, world, params, expected):
         ({"condition": PDN, "age": "9" * 40}, "age", "Ensure this value is less than or equal to 120."),
         ({"condition": PDN, "age": "12"}, "age", "Ensure this value is greater than or equal to 18."),
         ({"condition": PDN, "factors": "not-a-factor"}, "factors", "Select a valid choice."),
-        ({"condition": PDN, "current": "unobtainium"}, "current", "Select a valid choice."),
+        ({"condition": PDN, "current": "unobtainium"}, "current", "No published medicine is called “unobtainium”."),
         ({"condition": PDN, "line": "zeroth"}, "line", "Select a valid choice."),
         ({"condition": PDN, "guideline": "no-such-guideline"}, "guideline", "Select a valid choice."),
         ({"condition": PDN, "page": "2"}, "page", "Unknown parameter."),
@@ -425,7 +425,7 @@ def test_beneficial_pair_shows_as_complementary(client, world):
     ("url", "params", "parameter", "problem"),
     [
         ("interactions/check/", {}, "drugs", "This parameter is required."),
-        ("interactions/check/", {"drugs": "unobtainium"}, "drugs", "Select a valid choice."),
+        ("interactions/check/", {"drugs": "unobtainium"}, "drugs", "No published medicine is called “unobtainium”."),
         ("interactions/check/", {"drugs": "tramadol", "age": "old"}, "age", "Enter a whole number."),
         ("interactions/check/", {"drugs": "tramadol", "factors": "tall"}, "factors", "Select a valid choice."),
         ("interactions/check/", {"drugs": "tramadol", "procedures": "x"}, "procedures", "Unknown parameter."),
@@ -588,10 +588,12 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # Lists: + count + page (+ one per prefetched relation).
 # Drug detail: drug (+ class) + sources, doses (+ sources), bands (+ sources), cautions (+ sources),
 # class cautions (+ sources), approvals (+ sources), schedules (+ sources), interactions (+ sources).
-# Explore: condition (+ sources), then what the condition page runs: the version again (read by
-# treatments.cache), the explorer's load_condition (19, cache cold) and patient factors for the FilterSet.
-# Plan check: what the plan page runs: four for the form's choices, the version again, plan.load (14,
-# cache cold). The summary adds the requested procedures (+ sources) and the condition.
+# Explore: condition (+ sources), then what the condition page runs (the version is read once per
+# request): the explorer's load_condition (19, cache cold), patient factors for the FilterSet and one
+# lookup of the medicines entered.
+# Plan check: what the plan page runs: three for the form's choices (procedures, conditions, factors),
+# one lookup of the drug names, plan.load (14, cache cold). The summary adds the requested procedures
+# (+ sources) and the condition.
 QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,
@@ -602,8 +604,8 @@ QUERIES = {
     "patient-factors/": 3,
     "drugs/pregabalin/": 17,
     f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 24,
-    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 20,
-    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 23,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 19,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 22,
 }
 
 

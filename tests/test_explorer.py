@@ -206,3 +206,37 @@ def test_within_a_line_medicines_come_before_procedures_and_stronger_before_weak
     assert first.options[-1].slug == "foot-care"  # no flags, but a procedure: after the medicines
     strengths = [o.best_strength for o in first.options[:-1]]
     assert strengths == sorted(strengths, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("entered", "slugs", "unknown"),
+    [
+        (["pregabalin"], ["pregabalin"], []),  # slug
+        (["DULOXETINE", " Gabapentin "], ["duloxetine", "gabapentin"], []),  # generic name, any case
+        (["lyrica"], ["pregabalin"], []),  # a whole brand name
+        (["Lyr"], [], ["Lyr"]),  # part of a brand name is not a name
+        (["pregabalin", "Lyrica"], ["pregabalin"], []),  # the same drug twice counts once
+        (["unobtainium", "tramadol"], ["tramadol"], ["unobtainium"]),
+    ],
+)
+def test_load_drugs_resolves_slugs_generic_and_brand_names(world, entered, slugs, unknown):
+    lookup = explorer.load_drugs(entered)
+    assert lookup.resolve(entered) == (slugs, unknown)
+
+
+def test_load_drugs_finds_no_unpublished_drug(world):
+    make_drug("withdrawn", generic_name="Withdrawn", status="in_review")
+    assert explorer.load_drugs(["withdrawn"]).resolve(["withdrawn"]) == ([], ["withdrawn"])
+
+
+def test_load_condition_reads_only_the_conditions_own_drugs_and_their_interactions(world):
+    from .conftest import make_class, make_interaction
+
+    elsewhere = make_class("elsewhere-class")
+    a, b = make_drug("elsewhere-a", elsewhere), make_drug("elsewhere-b", elsewhere)
+    make_interaction("elsewhere-pair", world["sources"]["label"], "moderate", drug_a=a, drug_b=b)
+    data = explorer.load_condition(world["condition"])
+    members = {d.slug for t in data.targets for d in t.members}
+    assert members and not members & {"elsewhere-a", "elsewhere-b"}
+    assert data.interactions and "elsewhere-pair" not in {i.key for i in data.interactions}
+    assert "elsewhere-class" not in dict(data.drug_classes)

@@ -251,3 +251,12 @@ def test_condition_page_has_a_procedures_panel_with_sources(client, condition_ur
     response = client.get(condition_url)
     panel = response.text.split('id="procedures-heading"')[1].split("</section>")[0]
     assert "Spinal cord stimulation" in panel and "For refractory pain." in panel and "US label" in panel
+
+
+def test_current_medicines_are_entered_by_brand_or_generic_name(client, condition_url):
+    response = client.get(condition_url, {"current": ["Cymbalta", "tramadol"]})
+    assert response.status_code == 200
+    assert "taking Duloxetine, Tramadol" in response.text
+    # The chosen medicines come back as ticked boxes, by slug, with an empty box to add another.
+    assert 'name="current" value="duloxetine" id="id_current_0" checked' in response.text
+    assert 'name="current" id="id_current" value=""' in response.text

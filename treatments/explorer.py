@@ -540,22 +540,30 @@ def interaction_refs(drugs, classes):
 
 
 def load_drugs(names):
-    """Published drugs named by slug or generic name (either case), in one query.
+    """Published drugs named by slug, generic name or brand name (any case), in one query.
 
     The explorer and the plan check take current medicines and plan drugs this way, so what a page
     reads depends on what the clinician entered, never on how many drugs the knowledge base holds.
     """
     lowered = sorted({n.strip().lower() for n in names if n.strip()})
+    named = Q(slug__in=lowered) | Q(lower_name__in=lowered)
+    for name in lowered:
+        named |= Q(brand_names__icontains=name)  # narrowed to whole brand names below
     found = (
         m.Drug.objects.published()
         .annotate(lower_name=Lower("generic_name"))
-        .filter(Q(slug__in=lowered) | Q(lower_name__in=lowered))
-        .values_list("slug", "generic_name", "drug_class__slug", "drug_class__name")
+        .filter(named)
+        .order_by("generic_name")
+        .values_list("slug", "generic_name", "brand_names", "drug_class__slug", "drug_class__name")
     )
     drugs, by_name = {}, {}
-    for slug, name, class_slug, class_name in found:
+    for slug, name, brands, class_slug, class_name in found:
+        keys = {slug, name.lower()} | ({b.lower() for b in brands} & set(lowered))
+        if not keys & set(lowered):
+            continue  # a brand that only contains the text entered
         drugs[slug] = DrugRef(slug, name, class_slug, class_name)
-        by_name[slug] = by_name[name.lower()] = slug
+        for key in keys:
+            by_name.setdefault(key, slug)
     return DrugLookup(drugs, by_name)
 
 

@@ -6,7 +6,7 @@ into an ``explorer.Criteria``. The explorer narrows options in Python after matc
 counts come from the same single pass; the FilterSet never runs a query of its own except to list
 the patient factors and to look up the medicines entered.
 
-Medicines are entered by generic name or slug (``DrugNamesField``), not picked from a list of every
+Medicines are entered by generic name, brand name or slug (``DrugNamesField``), not picked from a list of every
 drug: one lookup resolves all the names in a form, so a page costs the same however many drugs the
 knowledge base holds.
 """
@@ -36,7 +36,7 @@ class MultiValueFilter(django_filters.MultipleChoiceFilter):
 
 
 class DrugNamesField(forms.Field):
-    """Medicines by generic name or slug, repeated (?current=a&current=b) or comma-separated. Empty
+    """Medicines by generic name, brand name or slug, repeated (?current=a&current=b) or comma-separated. Empty
     entries (an empty "add a medicine" box) are dropped. The names are checked against the knowledge
     base by the form (``DrugNamesFormMixin``), all fields at once."""
 
@@ -90,7 +90,7 @@ class DrugNamesFormMixin:
                 self.add_error(
                     name,
                     "No published medicine is called " + ", ".join(f"“{u}”" for u in unknown) + ". "
-                    "Enter a generic name (for example, pregabalin); search finds brand names.",
+                    "Enter a generic or brand name, for example pregabalin or Lyrica.",
                 )
         return cleaned
 

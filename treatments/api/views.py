@@ -1,7 +1,7 @@
 """Read-only API views: published records, and the explorer run exactly as the HTML page runs it.
 
 Every response carries an ETag and Last-Modified taken from the knowledge base's version
-(``treatments.cache.version()``: one query over the history tables), so a conditional GET answers
+(``treatments.cache.version()``: one primary-key lookup), so a conditional GET answers
 304. Errors are JSON: 400 names the parameter and the problem, 404 for an unknown slug, 429 when an
 anonymous client is throttled.
 """
@@ -40,14 +40,12 @@ SLUG = r"[-a-zA-Z0-9_]+"
 
 
 def knowledge_base_version(request, *args, **kwargs):
-    """``cache.version()`` (history row count and latest history_date), once per request."""
-    if not hasattr(request, "knowledge_base_version"):
-        request.knowledge_base_version = kb_cache.version()
-    return request.knowledge_base_version
+    """``cache.version()`` ('<number>-<time of the last change>'), once per request."""
+    return kb_cache.request_version(request)
 
 
 def knowledge_base_changed(request, *args, **kwargs):
-    """When the knowledge base last changed: the history_date part of the version, or None if empty."""
+    """When the knowledge base last changed: the time part of the version, or None if never."""
     _count, _, latest = knowledge_base_version(request).partition("-")
     if not latest:
         return None
@@ -217,7 +215,7 @@ EXPLORE_PARAMETERS = [
         description="Creatinine clearance, mL/min.",
     ),
     _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
-    _list_parameter("current", "Current medicines (drug slugs)."),
+    _list_parameter("current", "Current medicines: drug slugs or generic names."),
     _list_parameter("kind", "Only these kinds.", _choices("kind")),
     _list_parameter("line", "Only these lines.", _choices("line")),
     OpenApiParameter(
@@ -260,13 +258,13 @@ def explore(request):
 # --- plan check and patient summary -------------------------------------------------------------------------
 
 PLAN_PATIENT_PARAMETERS = [
-    _list_parameter("drugs", "Drug slugs in the plan.", None),
+    _list_parameter("drugs", "Drugs in the plan: slugs or generic names.", None),
     OpenApiParameter("age", {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX}, description="Age in years."),
     OpenApiParameter(
         "crcl", {"type": "integer", "minimum": CRCL_MIN, "maximum": CRCL_MAX}, description="Creatinine clearance."
     ),
     _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
-    _list_parameter("current", "Current medicines (drug slugs)."),
+    _list_parameter("current", "Current medicines: drug slugs or generic names."),
 ]
 SUMMARY_PARAMETERS = [
     OpenApiParameter("condition", {"type": "string", "pattern": f"^{SLUG}$"}, description="Condition slug."),
