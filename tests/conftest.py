@@ -10,8 +10,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
+from treatments import cache as kb_cache
 from treatments import models as m
 
 PUBLISHED = m.ReviewStatus.PUBLISHED
@@ -20,10 +20,10 @@ _counter = itertools.count()
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (the loaded knowledge base, API throttle counts)."""
-    cache.clear()
+    """Each test starts with an empty cache (the loaded knowledge base, pages, API throttle counts)."""
+    kb_cache.clear()
     yield
-    cache.clear()
+    kb_cache.clear()
 
 
 def _review(**overrides):
