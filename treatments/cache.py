@@ -43,9 +43,8 @@ from django.middleware.csp import get_nonce
 from . import explorer, plan
 from . import models as m
 
-VERSION_SQL = "SELECT number, changed_at FROM {table} WHERE id = 1".format(
-    table=connection.ops.quote_name(m.KnowledgeBaseVersion._meta.db_table)
-)
+_VERSION_TABLE = connection.ops.quote_name(m.KnowledgeBaseVersion._meta.db_table)
+VERSION_SQL = f"SELECT number, changed_at FROM {_VERSION_TABLE} WHERE id = 1"
 TIMEOUT = 24 * 60 * 60  # seconds; entries of old versions are never read again and age out.
 PAGE_TIMEOUT = 10 * 60  # seconds; pages are cheap to rebuild, and one per query string adds up.
 
