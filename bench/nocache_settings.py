@@ -3,3 +3,4 @@
 from neuro.settings import *  # noqa: F403
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+PAGES_IN_PROCESS = 0

@@ -116,6 +116,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
     )
 }
+# Each app process also keeps its most recently served pages in memory (treatments/cache.py), so a
+# page hit needs no round trip to Redis; 0 turns that off.
+PAGES_IN_PROCESS = int(env("PAGES_IN_PROCESS", "64"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

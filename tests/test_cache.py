@@ -154,8 +154,8 @@ def test_the_cache_is_local_memory_by_default_and_redis_when_redis_url_is_set():
     )
 
 
-def test_each_process_keeps_only_its_most_recent_pages(rf, world, monkeypatch):
-    monkeypatch.setattr(cache, "PAGES_IN_PROCESS", 3)
+def test_each_process_keeps_only_its_most_recent_pages(rf, world, settings):
+    settings.PAGES_IN_PROCESS = 3
     view = cache.cached_page(lambda request: HttpResponse(request.GET["n"]))
     keys = []
     for n in range(5):

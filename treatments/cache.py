@@ -34,6 +34,7 @@ import threading
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -148,7 +149,7 @@ def cached_page(view):
     Only 200 responses without cookies are stored (a page that sets a cookie is per visitor). The CSP
     nonce differs per response: a page is stored split at its nonce and joined with this response's
     own nonce when served, so the header and the page always agree. Each process also keeps the last
-    ``PAGES_IN_PROCESS`` pages it served in memory, so a hit skips the shared cache's round trip and
+    ``settings.PAGES_IN_PROCESS`` pages it served in memory, so a hit skips the shared cache's round trip and
     unpickling; their keys carry the knowledge-base version, so they can never be stale.
     """
 
@@ -172,15 +173,15 @@ def cached_page(view):
     return inner
 
 
-PAGES_IN_PROCESS = 64
 _recent = {}  # page key -> stored page, oldest first
 _recent_lock = threading.Lock()
 
 
 def _remember(key, stored):
+    limit = settings.PAGES_IN_PROCESS
     with _recent_lock:
         _recent[key] = stored
-        while len(_recent) > PAGES_IN_PROCESS:
+        while len(_recent) > limit:
             del _recent[next(iter(_recent))]
 
 

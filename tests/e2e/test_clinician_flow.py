@@ -56,9 +56,10 @@ def build_plan(page, base_url):
 
     # The plan's drugs are ticked boxes; another is added by typing its generic name.
     expect(page.get_by_role("checkbox", name="Pregabalin", exact=True)).to_be_checked()
-    page.get_by_role("textbox", name="Add another (drugs in the plan)").fill("Tramadol")
+    page.get_by_label("Add another (drugs in the plan)").fill("Tramadol")
     page.get_by_role("button", name="Check plan").click()
-    expect(page).to_have_url(re.compile(r"drugs=tramadol"))
+    expect(page).to_have_url(re.compile(r"drugs=Tramadol"))  # as typed; the page shows it ticked
+    expect(page.get_by_role("checkbox", name="Tramadol", exact=True)).to_be_checked()
     major = interactions.locator("tr.sev-major", has_text="Duloxetine + Tramadol")
     expect(major.filter(has_text="Serotonin syndrome (potentially life-threatening)")).to_have_count(1)
     expect(page.locator("section[aria-labelledby=checks-h]")).to_contain_text("Watch for serotonin syndrome")
