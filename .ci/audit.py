@@ -6,12 +6,19 @@ Exit 2: some dependencies could not be checked, e.g. the vulnerability database 
         OSV) is unreachable from this machine. pip-audit itself reports "No known vulnerabilities
         found" in that case, so this script counts what was actually audited and says so loudly.
         With PIP_AUDIT_ALLOW_UNAUDITED=1 this case prints the same warning and exits 0.
+
+Fallback: some networks (this project's machines among them) proxy PyPI's project JSON
+(/pypi/<name>/json) but not the per-release JSON pip-audit asks for. The project JSON lists the known
+vulnerabilities of the project's latest release, so a dependency pinned at the latest release is
+audited from it; one pinned at an older release stays "not audited" (never assumed safe).
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 
 REQUIREMENTS = ["requirements.txt", "requirements-dev.txt"]
 
@@ -27,6 +34,9 @@ def main():
         print(f"pip-audit did not produce a report (exit {run.returncode}):\n{run.stderr[-3000:]}", file=sys.stderr)
         return 2
     dependencies = report["dependencies"]
+    for d in dependencies:
+        if "skip_reason" in d:
+            audit_from_project_json(d)
     vulnerable = [d for d in dependencies if d.get("vulns")]
     unaudited = [d for d in dependencies if "skip_reason" in d]
     audited = len(dependencies) - len(unaudited)
@@ -48,6 +58,25 @@ def main():
         )
         return 0 if os.environ.get("PIP_AUDIT_ALLOW_UNAUDITED") == "1" else 2
     return 0
+
+
+def audit_from_project_json(dependency):
+    """Audit a dependency pinned at its project's latest release from PyPI's project JSON (see above)."""
+    version = dependency.get("version") or re.search(r"\(([^()]+)\)\s*$", dependency["skip_reason"]).group(1)
+    dependency["version"] = version
+    url = f"https://pypi.org/pypi/{dependency['name']}/json"
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            project = json.load(response)
+    except (OSError, ValueError):
+        return
+    if project.get("info", {}).get("version") != version or "vulnerabilities" not in project:
+        dependency["skip_reason"] = f"pinned below the latest release ({project['info']['version']}): not audited"
+        return
+    del dependency["skip_reason"]
+    dependency["vulns"] = [
+        {"id": v.get("id", "?"), "fix_versions": v.get("fixed_in") or []} for v in project["vulnerabilities"]
+    ]
 
 
 if __name__ == "__main__":
