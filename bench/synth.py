@@ -57,6 +57,7 @@ def grow(scale):
                         [through(**{own: new_pk[(model, a)], other: new_pk[(m.Source, b)]}) for a, b in links],
                         batch_size=1000,
                     )
+    knowledge_base.refresh_planner_statistics()  # as load_knowledge_base does after a load
     return {model._meta.label: model.objects.count() for model in copied}
 
 

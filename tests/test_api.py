@@ -448,8 +448,8 @@ def test_beneficial_pair_shows_as_complementary(client, world):
             None,
             None,
         ),
-        ("summary/", {"condition": "no-such-condition"}, "condition", "Select a valid choice."),
-        ("summary/", {"procedures": "no-such-procedure"}, "procedures", "Select a valid choice."),
+        ("summary/", {"condition": "no-such-condition"}, "condition", "No published condition is called"),
+        ("summary/", {"procedures": "no-such-procedure"}, "procedures", "No published procedure is called"),
     ],
 )
 def test_plan_endpoints_invalid_parameter_is_a_400_naming_it(client, world, url, params, parameter, problem):
@@ -591,9 +591,9 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # Explore: condition (+ sources), then what the condition page runs (the version is read once per
 # request): the explorer's load_condition (19, cache cold), patient factors for the FilterSet and one
 # lookup of the medicines entered.
-# Plan check: what the plan page runs: three for the form's choices (procedures, conditions, factors),
-# one lookup of the drug names, plan.load (14, cache cold). The summary adds the requested procedures
-# (+ sources) and the condition.
+# Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names,
+# plan.load (14, cache cold). The summary adds the procedure names (one lookup), the requested
+# procedures (+ sources), the condition (by slug or name) and the content date.
 QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,
@@ -604,8 +604,8 @@ QUERIES = {
     "patient-factors/": 3,
     "drugs/pregabalin/": 17,
     f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 24,
-    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 19,
-    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 22,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 17,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 21,
 }
 
 

@@ -11,7 +11,7 @@ from .conftest import make_drug
 
 def run(world, **criteria):
     data = explorer.load_condition(world["condition"])
-    current = explorer.load_drugs(criteria.get("current", ())).drugs
+    current = explorer.load_drugs(criteria.get("current", ())).items
     return explorer.match(replace(data, current_drugs=current), Criteria(**criteria))
 
 

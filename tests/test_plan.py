@@ -137,11 +137,10 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
 
     grow(plan_world, extra)
     params = {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70}
-    # Cold cache: the knowledge-base version (treatments/cache.py), 3 form choice lists (procedures,
-    # conditions, factors), the drug names entered (one lookup), then plan.load: the plan's drugs with
-    # 10 prefetches (see explorer.drug_queryset), interactions touching them (+ sources) and the sources
-    # the checks cite.
-    with django_assert_num_queries(19):
+    # Cold cache: the knowledge-base version (treatments/cache.py), patient factors for the form, the
+    # drug names entered (one lookup), then plan.load: the plan's drugs with 10 prefetches (see
+    # explorer.drug_queryset), interactions touching them (+ sources) and the sources the checks cite.
+    with django_assert_num_queries(17):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
     # Warm cache, new query string: only the version; the choices, names and plan data are cached.
     with django_assert_num_queries(1):
@@ -200,3 +199,21 @@ def test_clinician_summary_has_doses_and_sources(client, plan_world):
     response = client.get(reverse("treatments:clinician_summary"), SUMMARY_PARAMS)
     assert response.status_code == 200
     assert "at most 150 mg/day" in response.text and "US label" in response.text
+
+
+def test_plan_takes_procedures_and_the_condition_by_name(client, plan_world):
+    params = {"drugs": "Lyrica", "procedures": "spinal cord stimulation", "condition": "Painful diabetic neuropathy"}
+    response = client.get(reverse("treatments:plan"), params)
+    assert response.status_code == 200
+    text = response.text
+    assert 'name="procedures" value="spinal-cord-stimulation" id="id_procedures_0" checked' in text
+    assert 'name="drugs" value="pregabalin" id="id_drugs_0" checked' in text
+    assert 'id="id_condition" value="Painful diabetic neuropathy"' in text
+    # The summary link carries slugs, whatever was typed.
+    assert "condition=painful-diabetic-neuropathy" in text and "procedures=spinal-cord-stimulation" in text
+
+
+def test_plan_page_lists_no_catalogue_of_procedures_or_conditions(client, plan_world):
+    """The page costs the same however many procedures and conditions there are: they are typed."""
+    text = client.get(reverse("treatments:plan")).text
+    assert "<select" not in text

@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Max
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
 
@@ -101,23 +101,39 @@ def condition_data(condition, kb_version=None):
 
 def drugs(names, kb_version=None):
     """``explorer.load_drugs(names)``, cached per set of names and knowledge-base version."""
+    return _lookup("drugs", explorer.load_drugs, names, kb_version)
+
+
+def procedures(names, kb_version=None):
+    """``explorer.load_procedures(names)``, cached per set of names and knowledge-base version."""
+    return _lookup("procedures", explorer.load_procedures, names, kb_version)
+
+
+def _lookup(kind, load, names, kb_version):
     names = sorted({n.strip().lower() for n in names if n.strip()})
     if not names:
-        return explorer.DrugLookup({}, {})
-    return _cached(f"drugs:{_digest(names)}", lambda: explorer.load_drugs(names), kb_version)
+        return explorer.NameLookup({}, {})
+    return _cached(f"{kind}:{_digest(names)}", lambda: load(names), kb_version)
 
 
-def plan_choices(kb_version=None):
-    """The plan form's lists: procedures, conditions and patient factors as (slug, name), by name."""
+def content_as_of(kb_version=None):
+    """The latest last-reviewed date of published drugs, conditions and procedures (printed summaries)."""
 
     def build():
-        return {
-            "procedures": list(m.Procedure.objects.published().order_by("name").values_list("slug", "name")),
-            "conditions": list(m.Condition.objects.published().order_by("name").values_list("slug", "name")),
-            "factors": list(m.PatientFactor.objects.published().values_list("slug", "name")),
-        }
+        dates = [
+            model.objects.published().aggregate(latest=Max("last_reviewed"))["latest"]
+            for model in (m.Drug, m.Condition, m.Procedure)
+        ]
+        return max((d for d in dates if d), default=None)
 
-    return _cached("plan-choices", build, kb_version)
+    return _cached("content-as-of", build, kb_version)
+
+
+def patient_factors(kb_version=None):
+    """Patient factors as (slug, name), in display order (a fixed vocabulary of 17)."""
+    return _cached(
+        "patient-factors", lambda: list(m.PatientFactor.objects.published().values_list("slug", "name")), kb_version
+    )
 
 
 def plan_data(criteria, kb_version=None):

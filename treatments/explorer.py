@@ -264,11 +264,17 @@ class DrugRef:
 
 
 @dataclass(frozen=True)
-class DrugLookup:
-    """Published drugs found by slug or generic name (see ``load_drugs``)."""
+class ProcedureRef:
+    slug: str
+    name: str
 
-    drugs: dict  # slug -> DrugRef
-    names: dict  # lower-case slug or generic name -> slug
+
+@dataclass(frozen=True)
+class NameLookup:
+    """Published records found by what a clinician typed (see ``load_drugs`` and ``load_procedures``)."""
+
+    items: dict  # slug -> DrugRef or ProcedureRef
+    names: dict  # lower-case slug or name -> slug
 
     def resolve(self, values):
         """(slugs in the order given without repeats, values that name no published drug)."""
@@ -503,11 +509,13 @@ def drug_info(drug):
     )
 
 
-def interaction_refs(drugs, classes):
-    """Published interactions with a drug or a class among these slugs on either side."""
+def interaction_refs(drug_ids, class_ids):
+    """Published interactions with one of these drugs or classes (primary keys) on either side.
+    Filtering on the foreign-key columns themselves lets the database use their indexes."""
+    drug_ids, class_ids = sorted(set(drug_ids)), sorted(set(class_ids))
     touching = Q()
     for side in ("a", "b"):
-        touching |= Q(**{f"drug_{side}__slug__in": drugs}) | Q(**{f"class_{side}__slug__in": classes})
+        touching |= Q(**{f"drug_{side}_id__in": drug_ids}) | Q(**{f"class_{side}_id__in": class_ids})
     qs = (
         m.Interaction.objects.published()
         .filter(touching)
@@ -540,31 +548,47 @@ def interaction_refs(drugs, classes):
 
 
 def load_drugs(names):
-    """Published drugs named by slug, generic name or brand name (any case), in one query.
+    """Published drugs named by slug, generic name or brand name (any case).
 
-    The explorer and the plan check take current medicines and plan drugs this way, so what a page
-    reads depends on what the clinician entered, never on how many drugs the knowledge base holds.
+    One indexed query for slugs and generic names; a second only for names still unknown, which
+    reads brand names. The explorer and the plan check take current medicines and plan drugs this
+    way, so what a page reads depends on what the clinician entered, not on how many drugs there are.
     """
     lowered = sorted({n.strip().lower() for n in names if n.strip()})
-    named = Q(slug__in=lowered) | Q(lower_name__in=lowered)
-    for name in lowered:
-        named |= Q(brand_names__icontains=name)  # narrowed to whole brand names below
-    found = (
-        m.Drug.objects.published()
-        .annotate(lower_name=Lower("generic_name"))
-        .filter(named)
-        .order_by("generic_name")
-        .values_list("slug", "generic_name", "brand_names", "drug_class__slug", "drug_class__name")
-    )
+    published = m.Drug.objects.published().annotate(lower_name=Lower("generic_name"))
+    columns = ("slug", "generic_name", "brand_names", "drug_class__slug", "drug_class__name")
+    rows = list(published.filter(Q(slug__in=lowered) | Q(lower_name__in=lowered)).values_list(*columns))
+    known = {row[0] for row in rows} | {row[1].lower() for row in rows}
+    unknown = [name for name in lowered if name not in known]
+    if unknown:
+        by_brand = Q()
+        for name in unknown:
+            by_brand |= Q(brand_names__icontains=name)  # narrowed to whole brand names below
+        rows += published.filter(by_brand).order_by("generic_name").values_list(*columns)
     drugs, by_name = {}, {}
-    for slug, name, brands, class_slug, class_name in found:
+    for slug, name, brands, class_slug, class_name in rows:
         keys = {slug, name.lower()} | ({b.lower() for b in brands} & set(lowered))
         if not keys & set(lowered):
             continue  # a brand that only contains the text entered
         drugs[slug] = DrugRef(slug, name, class_slug, class_name)
         for key in keys:
             by_name.setdefault(key, slug)
-    return DrugLookup(drugs, by_name)
+    return NameLookup(drugs, by_name)
+
+
+def load_procedures(names):
+    """Published procedures named by slug or name (any case), in one query."""
+    lowered = sorted({n.strip().lower() for n in names if n.strip()})
+    rows = (
+        m.Procedure.objects.published()
+        .annotate(lower_name=Lower("name"))
+        .filter(Q(slug__in=lowered) | Q(lower_name__in=lowered))
+        .values_list("slug", "name")
+    )
+    return NameLookup(
+        {slug: ProcedureRef(slug, name) for slug, name in rows},
+        {key: slug for slug, name in rows for key in (slug, name.lower())},
+    )
 
 
 def load_condition(condition):
@@ -582,12 +606,12 @@ def load_condition(condition):
         .select_related("guideline", "drug_class", "drug")
         .prefetch_related(published_sources())
     )
-    recommended_drugs = {rec.drug.slug for rec in recommendations if rec.drug_id}
-    recommended_classes = {rec.drug_class.slug for rec in recommendations if rec.drug_class_id}
-    drugs = {
-        d.slug: drug_info(d)
-        for d in drug_queryset().filter(Q(slug__in=recommended_drugs) | Q(drug_class__slug__in=recommended_classes))
-    }
+    recommended_drugs = {rec.drug_id for rec in recommendations if rec.drug_id}
+    recommended_classes = {rec.drug_class_id for rec in recommendations if rec.drug_class_id}
+    drug_objects = list(
+        drug_queryset().filter(Q(pk__in=sorted(recommended_drugs)) | Q(drug_class_id__in=sorted(recommended_classes)))
+    )
+    drugs = {d.slug: drug_info(d) for d in drug_objects}
     by_class = {}
     for info in drugs.values():
         by_class.setdefault(info.class_slug, []).append(info)
@@ -713,7 +737,9 @@ def load_condition(condition):
         name=condition.name,
         targets=tuple(targets),
         workup=workup,
-        interactions=interaction_refs(list(drugs), list(classes)),
+        interactions=interaction_refs(
+            [d.pk for d in drug_objects], recommended_classes | {d.drug_class_id for d in drug_objects}
+        ),
         guidelines=tuple(sorted(guidelines.values(), key=lambda s: s.short_name)),
         drug_classes=tuple(sorted(classes.items(), key=lambda c: c[1].lower())),
     )

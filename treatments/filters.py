@@ -13,6 +13,8 @@ knowledge base holds.
 
 import django_filters
 from django import forms
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from . import explorer, plan
 from . import models as m
@@ -55,9 +57,9 @@ class DrugNamesField(forms.Field):
         names = list(dict.fromkeys(part.strip() for item in value for part in str(item).split(",") if part.strip()))
         for name in names:
             if len(name) > MAX_NAME_LENGTH:
-                raise forms.ValidationError(f"A medicine name has at most {MAX_NAME_LENGTH} characters.")
+                raise forms.ValidationError(f"A name has at most {MAX_NAME_LENGTH} characters.")
         if len(names) > self.max_items:
-            raise forms.ValidationError(f"Enter at most {self.max_items} medicines.")
+            raise forms.ValidationError(f"Enter at most {self.max_items} names.")
         return names
 
 
@@ -66,8 +68,8 @@ class DrugNamesFilter(django_filters.Filter):
 
 
 class DrugNamesFormMixin:
-    """Resolves every ``DrugNamesField`` of the form in one lookup (``drug_lookup``: names ->
-    ``explorer.DrugLookup``). After cleaning: the fields hold slugs; ``self.found`` is the lookup;
+    """Resolves the form's medicine fields (``drug_fields``) in one lookup (``drug_lookup``: names ->
+    ``explorer.NameLookup``). After cleaning: the fields hold slugs; ``self.found`` is the lookup;
     ``self.chosen[field]`` lists (slug, name) for the page and ``self.unknown[field]`` the names no
     published drug has (also a field error)."""
 
@@ -76,23 +78,30 @@ class DrugNamesFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        names = {name: cleaned.get(name) or [] for name, f in self.fields.items() if isinstance(f, DrugNamesField)}
-        self.found = self.drug_lookup([value for values in names.values() for value in values])
         self.chosen, self.unknown = {}, {}
+        names = {name: cleaned.get(name) or [] for name in self.drug_fields()}
+        self.found = self.drug_lookup([value for values in names.values() for value in values])
         for name, values in names.items():
             if name not in cleaned:
                 continue  # already invalid
             slugs, unknown = self.found.resolve(values)
             cleaned[name] = slugs
-            self.chosen[name] = [(slug, self.found.drugs[slug].name) for slug in slugs]
+            self.chosen[name] = [(slug, self.found.items[slug].name) for slug in slugs]
             self.unknown[name] = ", ".join(unknown)
             if unknown:
                 self.add_error(
                     name,
-                    "No published medicine is called " + ", ".join(f"“{u}”" for u in unknown) + ". "
+                    "No published medicine is called " + _quoted(unknown) + ". "
                     "Enter a generic or brand name, for example pregabalin or Lyrica.",
                 )
         return cleaned
+
+    def drug_fields(self):
+        return {name: f for name, f in self.fields.items() if isinstance(f, DrugNamesField)}
+
+
+def _quoted(names):
+    return ", ".join(f"“{name}”" for name in names)
 
 
 class ExplorerForm(DrugNamesFormMixin, forms.Form):
@@ -224,8 +233,8 @@ class PlanForm(DrugNamesFormMixin, forms.Form):
     """The plan's URL state: chosen drugs and procedures plus the same patient inputs as the explorer."""
 
     drugs = DrugNamesField(label="Drugs in the plan")
-    procedures = MultiValueField(label="Procedures in the plan", required=False)
-    condition = forms.ChoiceField(label="Condition", required=False)
+    procedures = DrugNamesField(label="Procedures in the plan")
+    condition = forms.CharField(label="Condition (optional)", required=False, max_length=MAX_NAME_LENGTH)
     age = forms.IntegerField(label="Age (years)", min_value=AGE_MIN, max_value=AGE_MAX, required=False)
     crcl = forms.IntegerField(
         label="Creatinine clearance (mL/min)", min_value=CRCL_MIN, max_value=CRCL_MAX, required=False
@@ -233,15 +242,43 @@ class PlanForm(DrugNamesFormMixin, forms.Form):
     factors = MultiValueField(label="Patient factors", required=False, widget=forms.CheckboxSelectMultiple)
     current = DrugNamesField(label="Current medicines")
 
-    def __init__(self, data=None, *, drug_lookup, procedures=(), conditions=(), factors=()):
+    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=()):
         super().__init__(data)
         self.drug_lookup = drug_lookup
-        self.fields["procedures"].choices = list(procedures)
-        self.fields["condition"].choices = [("", "—"), *conditions]
+        self.procedure_lookup = procedure_lookup
         self.fields["factors"].choices = list(factors)
+        self.condition = None
+
+    def drug_fields(self):
+        return {name: f for name, f in self.fields.items() if isinstance(f, DrugNamesField) and name != "procedures"}
+
+    def clean_condition(self):
+        """A condition by slug or name (any case); the form keeps the record for the summary."""
+        text = self.cleaned_data["condition"].strip()
+        if not text:
+            return ""
+        self.condition = (
+            m.Condition.objects.published()
+            .annotate(lower_name=Lower("name"))
+            .filter(Q(slug=text.lower()) | Q(lower_name=text.lower()))
+            .only("slug", "name", "patient_description")
+            .first()
+        )
+        if self.condition is None:
+            raise forms.ValidationError(f"No published condition is called “{text}”.")
+        return self.condition.slug
 
     def clean(self):
         cleaned = super().clean()
+        if "procedures" in cleaned:
+            names = cleaned["procedures"]
+            found = self.procedure_lookup(names)
+            slugs, unknown = found.resolve(names)
+            cleaned["procedures"] = slugs
+            self.chosen["procedures"] = [(slug, found.items[slug].name) for slug in slugs]
+            self.unknown["procedures"] = ", ".join(unknown)
+            if unknown:
+                self.add_error("procedures", "No published procedure is called " + _quoted(unknown) + ".")
         chosen = list(dict.fromkeys(cleaned.get("drugs") or [])) + list(dict.fromkeys(cleaned.get("procedures") or []))
         if len(chosen) > plan.MAX_ITEMS:
             raise forms.ValidationError(f"A plan can hold at most {plan.MAX_ITEMS} items.")

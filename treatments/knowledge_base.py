@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from . import models as m
 from .validation import validate_knowledge_base
@@ -155,7 +155,16 @@ def load(directory=None):
             raise KnowledgeBaseError(
                 file_of.get(first.model, "?"), f"{first.model} '{first.record}'", first.message + more
             )
+    refresh_planner_statistics()
     return report
+
+
+def refresh_planner_statistics():
+    """ANALYZE, so the database plans queries with the loaded data's real sizes. SQLite never gathers
+    statistics by itself: without them it may scan a whole table (e.g. every published source) where an
+    index on the page's own rows is far cheaper. PostgreSQL's autovacuum would get there later."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _sorted(model):

@@ -9,6 +9,7 @@ live in ``treatments/explorer.py``; this module only states what a record is.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -381,6 +382,10 @@ class Drug(ClinicalRecord):
         constraints = [
             # The anticholinergic burden scale runs from 0 to 3.
             models.CheckConstraint(condition=Q(anticholinergic_burden__lte=3), name="treatments_drug_acb_range"),
+        ]
+        indexes = [
+            # Medicines are entered by name in any case (explorer.load_drugs).
+            models.Index(Lower("generic_name"), name="treatments_drug_lower_name"),
         ]
 
     def __str__(self):

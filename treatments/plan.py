@@ -174,7 +174,7 @@ def load(criteria):
     return PlanData(
         drugs=drugs,
         procedures=procedures,
-        interactions=explorer.interaction_refs(list(drugs), sorted({d.class_slug for d in drugs.values()})),
+        interactions=explorer.interaction_refs([d.pk for d in drug_objects], [d.drug_class_id for d in drug_objects]),
         check_sources=check_sources,
         patient_texts=patient_texts,
     )

@@ -5,7 +5,7 @@ import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -80,9 +80,15 @@ def search(request):
 
 
 def drug_lookup(request):
-    """Names -> ``explorer.DrugLookup``, cached under this request's knowledge-base version."""
+    """Names -> ``explorer.NameLookup`` of drugs, cached under this request's knowledge-base version."""
     kb_version = cache.request_version(request)
     return lambda names: cache.drugs(names, kb_version)
+
+
+def procedure_lookup(request):
+    """Names -> ``explorer.NameLookup`` of procedures, cached under this request's knowledge-base version."""
+    kb_version = cache.request_version(request)
+    return lambda names: cache.procedures(names, kb_version)
 
 
 def explore(request, condition):
@@ -95,7 +101,7 @@ def explore(request, condition):
     )
     result = None
     if filterset.form.is_valid():
-        data = replace(data, current_drugs=filterset.form.found.drugs)
+        data = replace(data, current_drugs=filterset.form.found.items)
         result = explorer.match(data, criteria_from(filterset.form.cleaned_data))
     return data, filterset, result
 
@@ -229,7 +235,7 @@ def drug_detail(request, slug):
     )
     drug = get_object_or_404(queryset, slug=slug)
     info = explorer.drug_info(drug)
-    interactions = list(explorer.interaction_refs([drug.slug], [info.class_slug]))
+    interactions = list(explorer.interaction_refs([drug.pk], [drug.drug_class_id]))
     interactions.sort(key=lambda i: list(m.Severity.values).index(i.severity))
     return render(
         request,
@@ -384,20 +390,18 @@ def compare(request):
 def build_plan(request):
     """Bind the plan form to the query string and check the plan. Shared by page, summaries and PDF."""
     kb_version = cache.request_version(request)
-    form = PlanForm(request.GET, drug_lookup=drug_lookup(request), **cache.plan_choices(kb_version))
+    form = PlanForm(
+        request.GET,
+        drug_lookup=drug_lookup(request),
+        procedure_lookup=procedure_lookup(request),
+        factors=cache.patient_factors(kb_version),
+    )
     if not form.is_valid():
         return form, None, None, None
     criteria = form.plan_criteria()
     data = cache.plan_data(criteria, kb_version)
     result = plan.check(data, criteria)
-    condition = None
-    if form.cleaned_data.get("condition"):
-        condition = (
-            m.Condition.objects.published()
-            .only("slug", "name", "patient_description")
-            .get(slug=form.cleaned_data["condition"])
-        )
-    return form, data, result, condition
+    return form, data, result, form.condition
 
 
 def _query_string(**params):
@@ -407,6 +411,20 @@ def _query_string(**params):
     return query.urlencode()
 
 
+def _plan_state(form):
+    """A valid plan form's state as a query string of slugs, whatever names were typed."""
+    c = form.cleaned_data
+    return _query_string(
+        drugs=c.get("drugs") or [],
+        procedures=c.get("procedures") or [],
+        current=c.get("current") or [],
+        condition=[c.get("condition")],
+        age=[c.get("age")],
+        crcl=[c.get("crcl")],
+        factors=c.get("factors") or [],
+    )
+
+
 def _plan_query(request, **changes):
     """The current query string with some parameters replaced (lists become repeated values),
     parameters in name order, so a page is the same for every order of its query (see cache.page_key)."""
@@ -414,15 +432,6 @@ def _plan_query(request, **changes):
     for key, values in sorted({**dict(request.GET.lists()), **changes}.items()):
         query.setlist(key, [v for v in values if v])
     return query.urlencode()
-
-
-def _content_as_of():
-    dates = [
-        model.objects.published().aggregate(latest=Max("last_reviewed"))["latest"]
-        for model in (m.Drug, m.Condition, m.Procedure)
-    ]
-    dates = [d for d in dates if d]
-    return max(dates) if dates else None
 
 
 @require_GET
@@ -438,7 +447,7 @@ def plan_page(request):
                 s: _plan_query(request, procedures=[p for p in result.criteria.procedures if p != s])
                 for s in result.criteria.procedures
             },
-            query=request.GET.urlencode(),
+            query=_plan_state(form),
         )
     return render(request, "treatments/plan.html", context, status=200 if result is not None else 400)
 
@@ -466,12 +475,12 @@ def _summary_context(request, pdf=False):
         "summary": summary,
         "result": result,
         "condition": condition,
-        "as_of": _content_as_of(),
+        "as_of": cache.content_as_of(cache.request_version(request)),
         "version": settings.CONTENT_VERSION,
         "live_url": live_url,
         "qr": segno.make(live_url, error="m").png_data_uri(scale=3, border=2),
         "pdf": pdf,
-        "query": request.GET.urlencode(),
+        "query": _plan_state(form),
     }, form
 
 
