@@ -35,6 +35,7 @@ from bench.common import (
 )
 
 TRIVIAL = "trivial view"
+LOAD_MARKER = "<!-- load test: kept by bench/run.py --write -->"
 TARGET_TIME_RATIO = 2.0  # median server time at SCALE× at most 2× that at 1×
 TARGET_THROUGHPUT = 0.70  # warm-cache explorer throughput at least 70% of the trivial view's
 
@@ -105,7 +106,10 @@ def main():
     report = render(data, scale, seconds, args.short, load)
     print(report)
     if args.write:
-        (ROOT / "docs" / "benchmarks.md").write_text(report)
+        path = ROOT / "docs" / "benchmarks.md"
+        # The load test's figures (bench/load.py, written up by hand) follow LOAD_MARKER and are kept.
+        kept = path.read_text().partition(LOAD_MARKER)[2] if path.exists() else ""
+        path.write_text(report + (f"\n{LOAD_MARKER}{kept}" if kept else ""))
 
 
 def render(data, scale, seconds, short, load):
