@@ -426,6 +426,9 @@ def test_beneficial_pair_shows_as_complementary(client, world):
     [
         ("interactions/check/", {}, "drugs", "This parameter is required."),
         ("interactions/check/", {"drugs": "unobtainium"}, "drugs", "No published medicine is called “unobtainium”."),
+        ("interactions/check/", {"drugs": "tramadol\x00"}, "drugs", "A name cannot contain control characters."),
+        ("summary/", {"procedures": "scs\x00"}, "procedures", "A name cannot contain control characters."),
+        ("summary/", {"condition": "pdn\x00"}, "condition", "Null characters are not allowed."),
         ("interactions/check/", {"drugs": "tramadol", "age": "old"}, "age", "Enter a whole number."),
         ("interactions/check/", {"drugs": "tramadol", "factors": "tall"}, "factors", "Select a valid choice."),
         ("interactions/check/", {"drugs": "tramadol", "procedures": "x"}, "procedures", "Unknown parameter."),

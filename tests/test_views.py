@@ -79,6 +79,7 @@ def test_condition_page_query_count_is_constant(client, world, condition_url, dj
         ({"current": "unobtainium"}, "No published medicine is called “unobtainium”."),
         ({"line": "zeroth"}, "Select a valid choice."),
         ({"age": "9" * 40}, "Ensure this value is less than or equal to 120."),
+        ({"current": "tramadol\x00"}, "A name cannot contain control characters."),
     ],
 )
 def test_bad_input_shows_a_form_error_and_no_results(client, condition_url, params, field_error):

@@ -56,6 +56,8 @@ class DrugNamesField(forms.Field):
             value = [value]
         names = list(dict.fromkeys(part.strip() for item in value for part in str(item).split(",") if part.strip()))
         for name in names:
+            if any(ord(char) < 32 or ord(char) == 127 for char in name):  # e.g. NUL, which PostgreSQL refuses
+                raise forms.ValidationError("A name cannot contain control characters.")
             if len(name) > MAX_NAME_LENGTH:
                 raise forms.ValidationError(f"A name has at most {MAX_NAME_LENGTH} characters.")
         if len(names) > self.max_items:
