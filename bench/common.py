@@ -135,12 +135,15 @@ def check_ok(base, paths):
             assert response.status == 200, (path, response.status)
 
 
-def wrk(base, paths, seconds, connections, threads=1):
-    """Run wrk against the paths (cycled); returns its JSON summary plus requests/s and error count."""
+def wrk(base, paths, seconds, connections, threads=1, accept_encoding="gzip"):
+    """Run wrk against the paths (cycled); returns its JSON summary plus requests/s and error count.
+
+    Requests say ``Accept-Encoding: gzip``, as every browser's do; ``accept_encoding=""`` sends none."""
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", WRK_SCRIPT, base]
-    out = subprocess.run([*command, "--", *paths], capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "WRK_ACCEPT_ENCODING": accept_encoding}
+    out = subprocess.run([*command, "--", *paths], capture_output=True, text=True, check=True, env=env).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))

@@ -1,6 +1,11 @@
 -- wrk script: cycle through the paths given after "--", print a JSON summary at the end.
+-- Requests carry "Accept-Encoding: gzip" as browsers' do; WRK_ACCEPT_ENCODING overrides it ("" sends none).
 local paths = {}
 local n = 0
+local encoding = os.getenv("WRK_ACCEPT_ENCODING") or "gzip"
+if encoding ~= "" then
+  wrk.headers["Accept-Encoding"] = encoding
+end
 
 function init(args)
   for _, p in ipairs(args) do

@@ -1,5 +1,6 @@
 """The knowledge-base cache: an edit is visible on the very next request (treatments/cache.py)."""
 
+import gzip
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csp import ContentSecurityPolicyMiddleware, get_nonce
 from django.urls import reverse
 
 from tests.conftest import admin_form_data, make_staff
@@ -39,14 +41,77 @@ def test_the_second_request_is_served_from_the_cache(client, world, condition_ur
         assert "Gabapentinoids" in client.get(condition_url + "?crcl=25&age=72").text
 
 
-def test_a_cached_page_carries_its_own_nonce_matching_its_header(client, world, condition_url):
-    first, second = client.get(condition_url), client.get(condition_url)
+def nonce_request(rf, path="/styled/", **headers):
+    """A request as the CSP middleware leaves it: with its own lazy nonce."""
+    request = rf.get(path, **headers)
+    ContentSecurityPolicyMiddleware(lambda r: None).process_request(request)
+    return request
+
+
+def styled_view(request):
+    """A page with an inline style allowed by the nonce (as the API docs page has)."""
+    return HttpResponse(f'<style nonce="{get_nonce(request)}">p {{}}</style>' + "<p>Body text.</p>" * 50)
+
+
+def test_a_cached_page_that_uses_a_nonce_carries_its_own_nonce_matching_its_header(rf, db):
+    view = cache.cached_page(styled_view)
+    middleware = ContentSecurityPolicyMiddleware(lambda r: None)
     nonces = []
-    for response in (first, second):
-        nonce = re.search(r'<script [^>]*nonce="([^"]+)"', response.text).group(1)
+    for _ in range(2):
+        request = nonce_request(rf, HTTP_ACCEPT_ENCODING="gzip")
+        response = middleware.process_response(request, view(request))
+        nonce = re.search(r'<style nonce="([^"]+)">', response.content.decode()).group(1)
         assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+        assert not response.has_header("Content-Encoding")  # per-visitor bytes are never pre-compressed
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
+
+
+def test_a_page_without_a_nonce_is_sent_gzipped_to_clients_that_accept_it(client, world, condition_url):
+    plain = client.get(condition_url, {"age": 70})
+    assert not plain.has_header("Content-Encoding")
+    for _ in range(2):  # stored on the first request, served from the cache on the second
+        packed = client.get(condition_url, {"age": 70}, HTTP_ACCEPT_ENCODING="br, gzip, deflate")
+        assert packed["Content-Encoding"] == "gzip"
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 3
+        assert gzip.decompress(packed.content) == plain.content
+        assert "Accept-Encoding" in packed["Vary"]
+    assert "Accept-Encoding" in client.get(condition_url, {"age": 70})["Vary"]
+
+
+def test_the_first_response_of_a_page_is_gzipped_too(client, world, condition_url):
+    packed = client.get(condition_url, {"age": 71}, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Gabapentinoids" in gzip.decompress(packed.content).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("GZIP;q=0.5", True),
+        ("*", True),
+        ("", False),
+        ("br", False),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("gzip; q=0.0, br", False),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),
+        ("gzip;q=nonsense", False),
+        ("xgzip, gzipx", False),
+    ],
+)
+def test_accept_encoding_is_read_with_its_quality_values(rf, header, accepted):
+    assert cache.accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=header)) is accepted
+
+
+def test_tiny_pages_are_not_compressed(rf, db):
+    view = cache.cached_page(lambda request: HttpResponse("short"))
+    for _ in range(2):
+        response = view(rf.get("/tiny/", HTTP_ACCEPT_ENCODING="gzip"))
+        assert response.content == b"short" and not response.has_header("Content-Encoding")
 
 
 @pytest.mark.parametrize(
@@ -152,6 +217,25 @@ def test_the_cache_is_local_memory_by_default_and_redis_when_redis_url_is_set():
         cache_backend(DJANGO_SETTINGS_MODULE="neuro.settings", REDIS_URL="redis://127.0.0.1:6379/0")
         == "django.core.cache.backends.redis.RedisCache"
     )
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("a=1&b=2", "b=2&a=1", True),
+        ("drugs=x&age=70&drugs=y", "age=70&drugs=x&drugs=y", True),
+        ("a=1&&b=2&", "b=2&a=1", True),
+        ("a=1&a=2", "a=2&a=1", False),  # the order of one name's values can matter (plan drugs)
+        ("age=1&%61ge=2", "%61ge=2&age=1", False),  # one name spelt two ways keeps its values' order
+        ("a+b=1&c=2", "c=2&a%20b=1", False),  # spelt differently: stored twice, never confused
+        ("a=1", "a=1&b=", False),
+    ],
+)
+def test_query_strings_are_normalised_without_confusing_two_pages(rf, one, other, same):
+    assert (cache.normalised_query(one) == cache.normalised_query(other)) is same
+    if same:
+        assert rf.get("/?" + one).GET.lists() is not None
+        assert sorted(rf.get("/?" + one).GET.lists()) == sorted(rf.get("/?" + other).GET.lists())
 
 
 def test_each_process_keeps_only_its_most_recent_pages(rf, world, settings):
