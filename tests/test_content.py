@@ -821,7 +821,8 @@ def test_nsaids_are_avoided_below_crcl_30():
 # Checked as concrete drug pairs; a class-level row covers every drug in the class. Rows the data cannot
 # represent, and why: #4 (three or more CNS-active drugs) and #20 (two drugs of one class) are plan
 # checks on Drug.cns_active and the drug class, tested below and in the plan code; #12 (carbamazepine
-# with CYP3A4 substrates) is UNVERIFIED in the brief; #16 (cisapride) and #10's bupropion/quinidine are
+# with CYP3A4 substrates) is UNVERIFIED in the brief, and only the pairs a primary source names are
+# recorded (TCAs, warfarin; not yet oxycodone or oral contraceptives); #16 (cisapride) and #10's bupropion/quinidine are
 # not in the knowledge base; #17's "other local anaesthetics" has no second local anaesthetic to pair;
 # #21 and #22 are patient-factor cautions (tested above).
 
@@ -857,6 +858,9 @@ BRIEF_PAIRS = [
     ("10", "tramadol", "paroxetine", MODERATE_OR_MAJOR),
     ("10", "tramadol", "fluoxetine", MODERATE_OR_MAJOR),
     ("11", "tramadol", "carbamazepine", AVOID),
+    ("12", "carbamazepine", "amitriptyline", MODERATE_OR_MAJOR),
+    ("12", "carbamazepine", "nortriptyline", MODERATE_OR_MAJOR),
+    ("12", "carbamazepine", "warfarin", MODERATE_OR_MAJOR),
     ("13", "lamotrigine", "valproate", MAJOR),
     ("14", "carbamazepine", "hydrochlorothiazide", MODERATE),
     ("14", "oxcarbazepine", "hydrochlorothiazide", MODERATE),
