@@ -239,7 +239,7 @@ class DoseGuidanceInline(ClinicalInlineMixin, admin.StackedInline):
     show_change_link = False
     autocomplete_fields = ("sources",)
     fields = (
-        ("region", "context", "route", "is_default"),
+        ("region", "context", "condition", "route", "is_default"),
         ("starting_dose", "usual_target_low", "usual_target_high", "max_daily_dose", "unit"),
         "frequency",
         "titration",
@@ -253,6 +253,7 @@ class RenalDoseBandInline(ClinicalInline):
     formset = RenalDoseBandFormSet
     fields = (
         "region",
+        "condition",
         "crcl_min",
         "crcl_max",
         "max_daily_dose",
@@ -277,10 +278,23 @@ class RegulatoryApprovalInline(ClinicalInline):
     autocomplete_fields = ("condition", "sources")
 
 
-class DrugCautionInline(ClinicalInline):
+CAUTION_RULE_FIELDS = (
+    "key",
+    "factor",
+    ("crcl_min", "crcl_max", "dialysis"),
+    ("child_pugh", "age_min"),
+    ("gene", "phenotypes", "test_first"),
+    "level",
+    "text",
+    "region",
+    "sources",
+)
+
+
+class DrugCautionInline(ClinicalInlineMixin, admin.StackedInline):
     model = m.Caution
     fk_name = "drug"
-    fields = ("factor", "level", "text", "region", "sources", "status")
+    fields = (*CAUTION_RULE_FIELDS, "status")
     autocomplete_fields = ("factor", "sources")
 
 
@@ -506,10 +520,10 @@ class WorkupItemAdmin(ClinicalAdmin):
 
 @admin.register(m.Caution)
 class CautionAdmin(ClinicalAdmin):
-    list_display = ("target", "factor", "level", "region", "status")
-    list_filter = ("level", "factor", "drug_class", "status")
+    list_display = ("key", "target", "applies_when", "level", "region", "status")
+    list_filter = ("level", "gene", "dialysis", "factor", "drug_class", "status")
     list_select_related = ("factor", "drug", "drug_class")
-    search_fields = ("drug__generic_name", "drug_class__name", "factor__name", "text")
+    search_fields = ("key", "drug__generic_name", "drug_class__name", "factor__name", "text")
     autocomplete_fields = ("factor", "drug", "drug_class", "sources")
 
 

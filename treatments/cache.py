@@ -140,7 +140,8 @@ def patient_factors(kb_version=None):
 
 
 def plan_data(criteria, kb_version=None):
-    """``plan.load(criteria)``, cached per set of drugs, current medicines and procedures."""
+    """``plan.load(criteria)``, cached per set of drugs, current medicines and procedures (nothing else of the
+    patient: the check itself is computed per request)."""
     key = [",".join(sorted(set(part))) for part in (criteria.drugs, criteria.current, criteria.procedures)]
     return _cached(f"plan:{_digest(key)}", lambda: plan.load(criteria), kb_version)
 

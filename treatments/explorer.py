@@ -9,12 +9,13 @@ summary all call these functions, so they can never disagree.
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
 from . import models as m
+from .validation import REGION_ORDER
 
 LINE_ORDER = [
     m.Line.FIRST,
@@ -58,8 +59,8 @@ CAUTION_STATUS = {
     m.CautionLevel.ADJUST_DOSE: CAUTION,
 }
 
-OLDER_ADULT_AGE = 65  # AGS Beers Criteria apply from 65.
-RENAL_IMPAIRMENT_CRCL = 60  # CrCl below 60 mL/min counts as renal impairment for cautions.
+# Cited when an option is in the same class as a current medicine (AAN 2022: offer a drug of another class).
+DUPLICATION_SOURCES = ("aan-2022-pdn",)
 
 KIND_DRUG_CLASS, KIND_DRUG, KIND_PROCEDURE = "drug_class", "drug", "procedure"
 KIND_LABELS = {KIND_DRUG_CLASS: "Drug class", KIND_DRUG: "Drug", KIND_PROCEDURE: "Procedure"}
@@ -73,17 +74,320 @@ PROCEDURE_ROLE_LINE = {
 }
 
 
-# --- criteria ------------------------------------------------------------------------------
+# --- the patient -------------------------------------------------------------------------------
+
+OLDER_ADULT_AGE = 65  # AGS Beers Criteria apply from 65 (the stand-in factor "older-adult" means at least this).
+LEGACY_RENAL_CRCL = 60  # the stand-in factor "renal-impairment" meant CrCl below 60 mL/min.
+ESRD_CRCL = 15  # patients on dialysis count as CrCl below 15 mL/min (end-stage kidney disease) for CrCl rules.
+SCR_UMOL_PER_MG_DL = Decimal("88.4")  # serum creatinine: µmol/L = mg/dL × 88.4
+CRCL_SUSPICIOUS_BELOW = 5  # mL/min; a value this low is more often a creatinine typed in the wrong box
+SCR_MG_DL_SUSPICIOUS_ABOVE = 20  # mg/dL; a value this high is more often a µmol/L result
+SCR_UMOL_SUSPICIOUS_BELOW = 20  # µmol/L; a value this low is more often a mg/dL result
+OBESE_BMI = 30  # kg/m²; from here Cockcroft–Gault uses adjusted body weight (see kidney_function)
+BAND_EDGES = (15, 30, 60)  # the CrCl cut-offs the labels in the knowledge base use
+ALL_CHILD_PUGH = frozenset({"a", "b", "c"})
+
+# Where the kidney-function equations come from (keys in fixtures/sources.json).
+KIDNEY_SOURCES = ("cockcroft-gault-1976", "inker-2021-ckd-epi", "devine-1974-ibw")
 
 
 @dataclass(frozen=True)
-class Criteria:
-    """What the clinician asked for: patient inputs and option filters (validated upstream)."""
+class Range:
+    """What is known of a patient's value: exactly ``low`` (when ``low == high``), or somewhere in [low, high)."""
+
+    low: Decimal
+    high: Decimal | None  # None: no upper bound
+
+    @property
+    def exact(self):
+        return self.high == self.low
+
+    def against(self, rule_min, rule_max):
+        """Whether a rule on [rule_min, rule_max) applies: True, False, or None (may apply: not known)."""
+        rule_low = Decimal(rule_min) if rule_min is not None else Decimal(0)
+        rule_high = Decimal(rule_max) if rule_max is not None else None
+        if self.exact:
+            return self.low >= rule_low and (rule_high is None or self.low < rule_high)
+        high = self.high
+        inside = self.low >= rule_low and (rule_high is None or (high is not None and high <= rule_high))
+        if inside:
+            return True
+        overlaps = (high is None or high > rule_low) and (rule_high is None or self.low < rule_high)
+        return None if overlaps else False
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A computed or entered value with how it was obtained, for the page and the API."""
+
+    value: Decimal
+    unit: str
+    method: str  # "cockcroft-gault", "entered", "ckd-epi-2021"
+    text: str  # the equation and inputs, in words
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The patient in front of the clinician, from validated form data (``forms.PatientForm``); never a request.
+
+    Rules read it through ``crcl_range``, ``age_range``, ``child_pugh``, ``genotype`` and ``factors``; what is
+    unknown stays unknown (a gene not tested is ``None``, not negative)."""
 
     age: int | None = None
-    crcl: int | None = None
-    factors: frozenset = frozenset()
-    current: tuple = ()
+    sex: str = ""
+    weight: Decimal | None = None  # kg
+    height: Decimal | None = None  # cm
+    scr: Decimal | None = None  # serum creatinine, mg/dL (converted from µmol/L when entered so)
+    scr_entered: str = ""  # as typed, with its unit, for the echo
+    crcl: Measure | None = None  # the creatinine clearance dosing uses
+    egfr: Measure | None = None  # shown for information
+    dialysis: str = ""  # "hd", "pd" or ""
+    child_pugh: str = ""  # "a", "b", "c" or ""
+    genotypes: tuple = ()  # ((gene, result), ...) for the genes tested
+    factors: frozenset = frozenset()  # yes/no factors (never the stand-ins)
+    legacy: frozenset = frozenset()  # stand-in factors an old address used
+    current: tuple = ()  # drug slugs of the current medicines
+    warnings: tuple = ()
+
+    @property
+    def has_patient(self):
+        return bool(
+            self.age is not None
+            or self.crcl
+            or self.scr is not None
+            or self.dialysis
+            or self.child_pugh
+            or self.genotypes
+            or self.factors
+            or self.legacy
+            or self.current
+            or self.sex
+        )
+
+    @property
+    def older_adult(self):
+        """65 or over, by age, or by the stand-in factor when no age is given."""
+        if self.age is not None:
+            return self.age >= OLDER_ADULT_AGE
+        return "older-adult" in self.legacy
+
+    @property
+    def age_range(self):
+        if self.age is not None:
+            return Range(Decimal(self.age), Decimal(self.age))
+        if "older-adult" in self.legacy:
+            return Range(Decimal(OLDER_ADULT_AGE), None)
+        return None
+
+    @property
+    def crcl_range(self):
+        """Kidney function for CrCl rules: the value used, dialysis as below 15, the stand-in factor as below 60."""
+        if self.dialysis:
+            return Range(Decimal(0), Decimal(ESRD_CRCL))
+        if self.crcl is not None:
+            return Range(self.crcl.value, self.crcl.value)
+        if "renal-impairment" in self.legacy:
+            return Range(Decimal(0), Decimal(LEGACY_RENAL_CRCL))
+        return None
+
+    @property
+    def child_pugh_classes(self):
+        """The Child–Pugh classes the patient may be in (all three for the stand-in factor); empty if none given."""
+        if self.child_pugh:
+            return frozenset({self.child_pugh})
+        return ALL_CHILD_PUGH if "hepatic-impairment" in self.legacy else frozenset()
+
+    def genotype(self, gene):
+        return dict(self.genotypes).get(gene)
+
+
+def _round(value, places="1"):
+    return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def ideal_body_weight(sex, height_cm):
+    """Devine (1974): 50 kg (men) or 45.5 kg (women) + 2.3 kg per inch over 5 feet."""
+    inches = Decimal(height_cm) / Decimal("2.54")
+    base = Decimal(50) if sex == m.Sex.MALE else Decimal("45.5")
+    return base + Decimal("2.3") * (inches - 60)
+
+
+def cockcroft_gault(age, sex, weight, scr):
+    """Cockcroft & Gault (1976): (140 − age) × weight / (72 × SCr), × 0.85 for women; mL/min, unrounded."""
+    value = Decimal(140 - age) * Decimal(weight) / (Decimal(72) * Decimal(scr))
+    return value * Decimal("0.85") if sex == m.Sex.FEMALE else value
+
+
+def ckd_epi_2021(age, sex, scr):
+    """CKD-EPI 2021 creatinine equation without race (Inker et al., NEJM 2021); mL/min/1.73 m², unrounded."""
+    female = sex == m.Sex.FEMALE
+    kappa, alpha = (0.7, -0.241) if female else (0.9, -0.302)
+    ratio = float(scr) / kappa
+    value = 142 * min(ratio, 1) ** alpha * max(ratio, 1) ** -1.200 * 0.9938**age * (1.012 if female else 1)
+    return Decimal(str(value))
+
+
+def dosing_weight(sex, weight, height):
+    """(weight used, rule in words). Actual body weight; adjusted body weight (IBW + 0.4 × (actual − IBW),
+    Devine IBW) when BMI is 30 or more and actual weight is above IBW. Without a height, actual weight."""
+    weight = Decimal(weight)
+    if height is None:
+        return weight, f"actual body weight {_round(weight)} kg (no height given, so no obesity adjustment)"
+    bmi = weight / (Decimal(height) / 100) ** 2
+    ibw = ideal_body_weight(sex, height)
+    if bmi >= OBESE_BMI and weight > ibw:
+        adjusted = ibw + Decimal("0.4") * (weight - ibw)
+        return adjusted, (
+            f"adjusted body weight {_round(adjusted)} kg (BMI {_round(bmi)} ≥ {OBESE_BMI}: ideal "
+            f"{_round(ibw)} kg + 0.4 × (actual {_round(weight)} kg − ideal))"
+        )
+    return weight, f"actual body weight {_round(weight)} kg (BMI {_round(bmi)})"
+
+
+def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=None, dialysis=""):
+    """(CrCl used, eGFR, warnings) from the patient's inputs. An entered CrCl overrides the estimate.
+    CrCl is rounded to whole mL/min, as the labels' bands are written; eGFR to whole mL/min/1.73 m²."""
+    warnings = []
+    estimate = egfr = None
+    if scr is not None and age is not None and sex:
+        egfr_value = _round(ckd_epi_2021(age, sex, scr), "1")
+        egfr = Measure(
+            egfr_value,
+            "mL/min/1.73 m²",
+            "ckd-epi-2021",
+            f"CKD-EPI 2021 (race-free) from age {age}, {sex}, serum creatinine {_round(scr, '0.01')} mg/dL",
+        )
+        if weight is not None:
+            used, rule = dosing_weight(sex, weight, height)
+            value = _round(cockcroft_gault(age, sex, used, scr), "1")
+            estimate = Measure(
+                value,
+                "mL/min",
+                "cockcroft-gault",
+                f"Cockcroft–Gault from age {age}, {sex}, {rule}, serum creatinine {_round(scr, '0.01')} mg/dL",
+            )
+    if scr is not None and estimate is None:
+        missing = [name for name, value in (("age", age), ("sex", sex), ("weight", weight)) if value in (None, "")]
+        warnings.append(
+            "Creatinine clearance needs " + _and(missing) + " as well as serum creatinine: kidney-function "
+            "rules and renal doses are not applied until they are entered."
+        )
+    used = estimate
+    if crcl is not None:
+        used = Measure(_round(crcl, "1"), "mL/min", "entered", f"entered as {crcl} mL/min")
+        if estimate is not None and estimate.value != used.value:
+            warnings.append(
+                f"The entered CrCl ({used.value} mL/min) is used; the Cockcroft–Gault estimate from the other "
+                f"inputs is {estimate.value} mL/min."
+            )
+        if Decimal(crcl) < CRCL_SUSPICIOUS_BELOW:
+            warnings.append(
+                f"A creatinine clearance of {crcl} mL/min is below {CRCL_SUSPICIOUS_BELOW}: did you enter serum "
+                "creatinine? Enter creatinine in its own box (scr, mg/dL) to have CrCl calculated."
+            )
+    if scr is not None and scr > SCR_MG_DL_SUSPICIOUS_ABOVE:
+        warnings.append(
+            f"A serum creatinine of {scr} mg/dL is above {SCR_MG_DL_SUSPICIOUS_ABOVE}: is it µmol/L? Enter µmol/L "
+            "values in the µmol/L box (scr_umol)."
+        )
+    if used is not None and egfr is not None:
+        for edge in BAND_EDGES:
+            if (used.value < edge) != (egfr.value < edge):
+                warnings.append(
+                    f"CrCl ({used.value} mL/min) and eGFR ({egfr.value} mL/min/1.73 m²) fall on different sides "
+                    f"of {edge}: doses follow CrCl, as the labels do. Check the weight and consider a measured "
+                    "clearance."
+                )
+                break
+    if dialysis and used is not None:
+        warnings.append(
+            "On dialysis, a CrCl estimate does not describe kidney function: doses and rules use the dialysis "
+            "advice (end-stage kidney disease, CrCl below 15)."
+        )
+    return used, egfr, tuple(warnings)
+
+
+def _and(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def make_patient(
+    age=None,
+    sex="",
+    weight=None,
+    height=None,
+    scr=None,
+    scr_umol=None,
+    crcl=None,
+    dialysis="",
+    child_pugh="",
+    genotypes=(),
+    factors=(),
+    current=(),
+):
+    """A ``Patient`` from validated inputs: maps the stand-in factors, computes kidney function, collects warnings."""
+    factors = frozenset(factors)
+    legacy = factors & frozenset(m.PatientFactor.REPLACED_BY_INPUTS)
+    genotypes = dict(genotypes)
+    warnings = []
+    if "hla-b-1502-positive" in legacy:
+        if genotypes.get(m.Gene.HLA_B1502) == m.GeneResult.NEGATIVE:
+            warnings.append("HLA-B*15:02 is entered as negative and as positive: the positive result is used.")
+        genotypes[m.Gene.HLA_B1502] = m.GeneResult.POSITIVE
+    entered = ""
+    if scr_umol is not None:
+        entered = f"{scr_umol} µmol/L"
+        scr = Decimal(scr_umol) / SCR_UMOL_PER_MG_DL
+        if scr_umol < SCR_UMOL_SUSPICIOUS_BELOW:
+            warnings.append(
+                f"A serum creatinine of {scr_umol} µmol/L is below {SCR_UMOL_SUSPICIOUS_BELOW}: is it mg/dL? "
+                "Enter mg/dL values in the mg/dL box (scr)."
+            )
+    elif scr is not None:
+        entered = f"{scr} mg/dL"
+    used, egfr, kidney_warnings = kidney_function(age, sex, weight, height, scr, crcl, dialysis)
+    warnings += kidney_warnings
+    if "renal-impairment" in legacy and used is not None and used.value >= LEGACY_RENAL_CRCL:
+        warnings.append(f"“Kidney impairment” is ticked but CrCl is {used.value} mL/min: rules use the CrCl.")
+    if "older-adult" in legacy and age is not None and age < OLDER_ADULT_AGE:
+        warnings.append(f"“Older adult” is ticked but the age is {age}: rules use the age.")
+    if "hepatic-impairment" in legacy and child_pugh:
+        legacy = legacy - {"hepatic-impairment"}
+    if "renal-impairment" in legacy and not used and not dialysis:
+        warnings.append(
+            "“Kidney impairment” without a CrCl or creatinine: rules with a CrCl threshold show as “may apply”. "
+            "Enter CrCl, or creatinine with age, sex and weight."
+        )
+    if "hepatic-impairment" in legacy:
+        warnings.append(
+            "“Liver impairment” without a Child–Pugh class: rules for a particular class show as “may apply”."
+        )
+    return Patient(
+        age=age,
+        sex=sex,
+        weight=weight,
+        height=height,
+        scr=scr,
+        scr_entered=entered,
+        crcl=used,
+        egfr=egfr,
+        dialysis=dialysis,
+        child_pugh=child_pugh,
+        genotypes=tuple(sorted(genotypes.items())),
+        factors=factors - legacy - frozenset(m.PatientFactor.REPLACED_BY_INPUTS),
+        legacy=legacy,
+        current=tuple(current),
+        warnings=tuple(warnings),
+    )
+
+
+# --- option filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which options the clinician wants to see (validated upstream); the patient is separate (``Patient``)."""
+
     kinds: frozenset = frozenset()
     lines: frozenset = frozenset()
     min_strength: str = ""
@@ -95,20 +399,6 @@ class Criteria:
     approved_in: str = ""
     controlled: bool | None = None
     hide_contraindicated: bool = False
-
-    @property
-    def effective_factors(self):
-        """Explicit factors plus those implied by age and CrCl."""
-        implied = set()
-        if self.age is not None and self.age >= OLDER_ADULT_AGE:
-            implied.add("older-adult")
-        if self.crcl is not None and self.crcl < RENAL_IMPAIRMENT_CRCL:
-            implied.add("renal-impairment")
-        return frozenset(self.factors) | implied
-
-    @property
-    def has_patient(self):
-        return self.age is not None or self.crcl is not None or bool(self.factors) or bool(self.current)
 
 
 # --- loaded data (plain and immutable) -------------------------------------------------------
@@ -122,6 +412,7 @@ class SourceRef:
     year: int
     link: str
     superseded: bool = False
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,14 +435,25 @@ class Position:
 
 @dataclass(frozen=True)
 class CautionRef:
-    factor: str
-    factor_name: str
+    """A rule with its own condition of use (see ``models.Caution``)."""
+
+    key: str
+    applies_when: str  # the condition of use in words
     level: str
     level_label: str
     text: str
     region: str
     sources: tuple
     via_class: bool = False
+    factor: str = ""
+    crcl_min: int | None = None
+    crcl_max: int | None = None
+    dialysis: str = ""
+    child_pugh: frozenset = frozenset()
+    age_min: int | None = None
+    gene: str = ""
+    phenotypes: frozenset = frozenset()
+    test_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,9 +468,26 @@ class RenalBand:
     label: str
     region: str
     sources: tuple
+    condition: str = ""  # the indication whose column this band gives; "" = any indication
+    dialysis_supplement: str = ""
 
-    def contains(self, crcl):
-        return crcl >= self.crcl_min and (self.crcl_max is None or crcl < self.crcl_max)
+
+@dataclass(frozen=True)
+class DoseRef:
+    """One dose-guidance row: a label's dosing for an indication, or a guideline's range."""
+
+    region: str
+    context: str
+    condition: str  # slug of the indication, "" for a range for any condition
+    unit: str
+    start: Decimal | None
+    target_low: Decimal | None
+    target_high: Decimal | None
+    max: Decimal | None
+    frequency: str
+    titration: str
+    is_default: bool
+    sources: tuple
 
 
 @dataclass(frozen=True)
@@ -181,11 +500,8 @@ class DrugInfo:
     routes: tuple
     brand_names: tuple
     cautions: tuple  # CautionRef, drug-level then class-level
-    renal_bands: tuple  # RenalBand
-    default_max: Decimal | None
-    default_unit: str
-    default_region: str
-    default_sources: tuple
+    renal_bands: tuple  # RenalBand, highest CrCl first
+    doses: tuple  # DoseRef, the default first
     controlled: tuple  # (region, schedule)
     approvals: tuple  # (region, condition slug, indication, year)
     cns_active: bool
@@ -250,6 +566,7 @@ class ConditionData:
     interactions: tuple  # InteractionRef touching a drug or class of this condition's options
     guidelines: tuple  # SourceRef of guidelines with a position here
     drug_classes: tuple  # (slug, name) of the classes of this condition's options, by name
+    duplication_sources: tuple = ()  # SourceRef cited when an option duplicates a current medicine's class
     current_drugs: dict = field(default_factory=dict)  # slug -> DrugRef of the medicines entered, per request
 
 
@@ -293,17 +610,32 @@ class NameLookup:
 
 @dataclass(frozen=True)
 class Flag:
-    factor: str
-    factor_name: str
+    """A rule that applies to this patient (or may: ``certain`` is False when an input is only known roughly)."""
+
+    key: str
+    applies_when: str
     level: str
     level_label: str
     text: str
     sources: tuple
     subject: str = ""  # the member drug a class-level flag is about
+    certain: bool = True
+
+    @property
+    def status(self):
+        if self.level == m.CautionLevel.MAY_BENEFIT:
+            return OK
+        return CAUTION_STATUS.get(self.level, OK) if self.certain else CAUTION
 
 
 @dataclass(frozen=True)
 class DoseLimit:
+    """A drug's maximum (and starting) daily dose for this condition and this patient's kidney function.
+
+    ``basis`` says where the indication's numbers come from (``dose_basis``); ``band_label`` names the renal
+    band that lowered it, if any; ``certain`` is False when kidney function is known only as a range that
+    spans bands (then ``value`` is the lowest of them)."""
+
     value: Decimal | None
     unit: str
     avoid: bool
@@ -313,15 +645,51 @@ class DoseLimit:
     region: str
     sources: tuple
     subject: str = ""
+    start: Decimal | None = None
+    indication_max: Decimal | None = None
+    basis: str = ""
+    basis_kind: str = ""  # INDICATION, GENERAL or OTHER_INDICATION
+    renal: bool = False  # a renal band lowered the maximum or says avoid
+    certain: bool = True
+    dialysis_supplement: str = ""
+    needs_kidney_function: bool = False  # the drug has renal bands and no kidney function was entered
 
     @property
     def text(self):
         who = f"{self.subject}: " if self.subject else ""
         if self.avoid:
             return f"{who}avoid at {self.band_label}" + (f" — {self.note}" if self.note else "")
+        if self.value is None:
+            return f"{who}no maximum daily dose stated ({self.basis})" if self.basis else ""
         value = format_number(self.value)
-        interval = f", {self.interval}" if self.interval else ""
-        return f"{who}at most {value} {self.unit} at {self.band_label}{interval}"
+        interval = f", {self.interval}" if self.interval and self.renal else ""
+        if self.renal:
+            where = f"at {self.band_label}" if self.certain else f"at {self.band_label} (enter CrCl to know)"
+            normal = (
+                f"; {format_number(self.indication_max)} {self.unit} with normal kidney function"
+                if self.indication_max is not None and self.indication_max != self.value
+                else ""
+            )
+            return f"{who}at most {value} {self.unit} {where}{interval} ({self.basis}{normal})"
+        kidney = "; lower if CrCl is reduced — enter it" if self.needs_kidney_function else ""
+        return f"{who}at most {value} {self.unit} ({self.basis}{kidney})"
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """A class option's member drug, judged for this patient on its own."""
+
+    slug: str
+    name: str
+    url: str
+    status: str
+    flags: tuple
+    dose_limit: DoseLimit | None
+    already_taking: bool = False
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -350,6 +718,9 @@ class Option:
     best_quality: int
     members: tuple = ()
     description: str = ""
+    member_statuses: tuple = ()  # MemberStatus per member of a class option
+    notices: tuple = ()  # Flag: tests the source asks for before starting, not done for this patient
+    already_taking: bool = False
 
     @property
     def kind_label(self):
@@ -393,7 +764,8 @@ class FacetValue:
 @dataclass(frozen=True)
 class Result:
     condition: ConditionData
-    criteria: Criteria
+    patient: Patient
+    filters: Filters
     options: tuple  # every matched option in explorer order (after filters)
     groups: tuple  # LineGroup, excluding contraindicated options
     contraindicated: tuple
@@ -411,7 +783,9 @@ def published_sources():
 
 
 def source_ref(source):
-    return SourceRef(source.key, source.short_name, source.title, source.year, source.link, source.superseded)
+    return SourceRef(
+        source.key, source.short_name, source.title, source.year, source.link, source.superseded, source.kind
+    )
 
 
 def _refs(sources):
@@ -420,56 +794,31 @@ def _refs(sources):
 
 def _caution_ref(caution, via_class=False):
     return CautionRef(
-        factor=caution.factor.slug,
-        factor_name=caution.factor.name,
+        key=caution.key,
+        applies_when=caution.applies_when(),
         level=caution.level,
         level_label=caution.get_level_display(),
         text=caution.text,
         region=caution.region,
         sources=_refs(caution.sources.all()),
         via_class=via_class,
-    )
-
-
-def drug_queryset():
-    """Published drugs with everything matching needs: class, cautions (drug and class), renal bands,
-    default dose, schedules, approvals — each prefetched once."""
-    published = m.ReviewStatus.PUBLISHED
-    caution_qs = (
-        m.Caution.objects.published()
-        .select_related("factor")
-        .prefetch_related(published_sources())
-        .order_by("factor__display_order")
-    )
-    return (
-        m.Drug.objects.published()
-        .select_related("drug_class")
-        .prefetch_related(
-            Prefetch("cautions", queryset=caution_qs),
-            Prefetch("drug_class__cautions", queryset=caution_qs),
-            Prefetch(
-                "renal_bands",
-                queryset=m.RenalDoseBand.objects.published()
-                .prefetch_related(published_sources())
-                .order_by("-crcl_min"),
-            ),
-            Prefetch(
-                "doses",
-                queryset=m.DoseGuidance.objects.filter(status=published, is_default=True).prefetch_related(
-                    published_sources()
-                ),
-                to_attr="default_doses",
-            ),
-            Prefetch("schedules", queryset=m.ControlledSchedule.objects.published()),
-            Prefetch("approvals", queryset=m.RegulatoryApproval.objects.published().select_related("condition")),
-        )
+        factor=caution.factor.slug if caution.factor_id else "",
+        crcl_min=caution.crcl_min,
+        crcl_max=caution.crcl_max,
+        dialysis=caution.dialysis,
+        child_pugh=frozenset(caution.child_pugh),
+        age_min=caution.age_min,
+        gene=caution.gene,
+        phenotypes=frozenset(caution.phenotypes),
+        test_first=caution.test_first,
     )
 
 
 def drug_info(drug):
-    default = drug.default_doses[0] if drug.default_doses else None
+    """A drug row loaded by ``Drug.objects.for_explorer()`` as plain, immutable data."""
     cautions = tuple(_caution_ref(c) for c in drug.cautions.all())
     class_cautions = tuple(_caution_ref(c, via_class=True) for c in drug.drug_class.cautions.all())
+    doses = sorted(drug.published_doses, key=lambda d: (not d.is_default, REGION_ORDER.get(d.region, 9), d.context))
     return DrugInfo(
         slug=drug.slug,
         name=drug.generic_name,
@@ -491,13 +840,28 @@ def drug_info(drug):
                 b.band_label,
                 b.region,
                 _refs(b.sources.all()),
+                condition=b.condition.slug if b.condition_id else "",
+                dialysis_supplement=b.dialysis_supplement,
             )
             for b in drug.renal_bands.all()
         ),
-        default_max=default.max_daily_dose if default else None,
-        default_unit=default.unit if default else "",
-        default_region=default.region if default else "",
-        default_sources=_refs(default.sources.all()) if default else (),
+        doses=tuple(
+            DoseRef(
+                region=d.region,
+                context=d.context,
+                condition=d.condition.slug if d.condition_id else "",
+                unit=d.unit,
+                start=d.starting_dose,
+                target_low=d.usual_target_low,
+                target_high=d.usual_target_high,
+                max=d.max_daily_dose,
+                frequency=d.frequency,
+                titration=d.titration,
+                is_default=d.is_default,
+                sources=_refs(d.sources.all()),
+            )
+            for d in doses
+        ),
         controlled=tuple((s.region, s.schedule) for s in drug.schedules.all()),
         approvals=tuple(
             (a.region, a.condition.slug if a.condition else "", a.indication, a.year) for a in drug.approvals.all()
@@ -609,7 +973,9 @@ def load_condition(condition):
     recommended_drugs = {rec.drug_id for rec in recommendations if rec.drug_id}
     recommended_classes = {rec.drug_class_id for rec in recommendations if rec.drug_class_id}
     drug_objects = list(
-        drug_queryset().filter(Q(pk__in=sorted(recommended_drugs)) | Q(drug_class_id__in=sorted(recommended_classes)))
+        m.Drug.objects.for_explorer().filter(
+            Q(pk__in=sorted(recommended_drugs)) | Q(drug_class_id__in=sorted(recommended_classes))
+        )
     )
     drugs = {d.slug: drug_info(d) for d in drug_objects}
     by_class = {}
@@ -742,6 +1108,7 @@ def load_condition(condition):
         ),
         guidelines=tuple(sorted(guidelines.values(), key=lambda s: s.short_name)),
         drug_classes=tuple(sorted(classes.items(), key=lambda c: c[1].lower())),
+        duplication_sources=_refs(m.Source.objects.published().filter(key__in=DUPLICATION_SOURCES).order_by("key")),
     )
 
 
@@ -755,48 +1122,160 @@ def format_number(value):
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value.normalize()}"
 
 
-def dose_limit(drug, crcl):
-    """The renal dose limit for a drug at a CrCl, or None if no band applies."""
-    if crcl is None:
-        return None
-    for band in drug.renal_bands:
-        if band.contains(crcl):
-            return DoseLimit(
-                value=band.max_daily_dose,
-                unit=band.unit,
-                avoid=band.avoid,
-                band_label=band.label,
-                interval=band.interval,
-                note=band.note,
-                region=band.region,
-                sources=band.sources,
-                subject=drug.name,
+# Where a dose comes from, for the clinician: this condition's label dosing, a range for any condition, or
+# the dosing of another indication (nothing better is known).
+INDICATION, GENERAL, OTHER_INDICATION = "indication", "general", "other-indication"
+
+
+def rule_applies(rule, patient):
+    """Whether a rule applies to this patient: True, False, or None when it may (an input it needs is known
+    only as a range, e.g. "kidney impairment" ticked without a CrCl). Every condition of the rule must hold."""
+    verdicts = []
+    if rule.factor:
+        verdicts.append(rule.factor in patient.factors)
+    if rule.age_min is not None:
+        known = patient.age_range
+        verdicts.append(False if known is None else known.against(rule.age_min, None))
+    if rule.crcl_min is not None or rule.crcl_max is not None:
+        known = patient.crcl_range
+        verdicts.append(False if known is None else known.against(rule.crcl_min, rule.crcl_max))
+    if rule.dialysis:
+        verdicts.append(bool(patient.dialysis) and rule.dialysis in (m.DialysisRule.ANY, patient.dialysis))
+    if rule.child_pugh:
+        classes = patient.child_pugh_classes
+        if classes and classes <= rule.child_pugh:
+            verdicts.append(True)
+        else:
+            verdicts.append(None if classes & rule.child_pugh else False)
+    if rule.gene:
+        verdicts.append(patient.genotype(rule.gene) in rule.phenotypes)
+    if not verdicts or False in verdicts:
+        return False
+    return True if all(verdicts) else None
+
+
+def patient_flags(cautions, patient, subject=""):
+    """(flags, benefits, notices): the rules that apply or may apply to this patient, the may-benefit reasons,
+    and the tests a rule asks for before starting that this patient has not had."""
+    flags, benefits, notices = [], [], []
+    for c in cautions:
+        applies = rule_applies(c, patient)
+        if applies is not False:
+            flag = Flag(c.key, c.applies_when, c.level, c.level_label, c.text, c.sources, subject, applies is True)
+            (benefits if c.level == m.CautionLevel.MAY_BENEFIT else flags).append(flag)
+        elif c.test_first and patient.genotype(c.gene) is None:
+            gene = m.Gene(c.gene).label
+            notices.append(
+                Flag(
+                    c.key,
+                    f"{gene} not tested",
+                    c.level,
+                    f"Test {gene} before starting",
+                    c.text,
+                    c.sources,
+                    subject,
+                    False,
+                )
             )
-    return None
+    return flags, benefits, notices
 
 
-def patient_flags(drug_or_class_cautions, factors, subject=""):
-    """Cautions that apply to this patient (not may_benefit), and the may_benefit reasons."""
-    flags, benefits = [], []
-    for c in drug_or_class_cautions:
-        if c.factor not in factors:
-            continue
-        flag = Flag(c.factor, c.factor_name, c.level, c.level_label, c.text, c.sources, subject)
-        (benefits if c.level == m.CautionLevel.MAY_BENEFIT else flags).append(flag)
-    return flags, benefits
+def dose_row(drug, condition):
+    """(the dose row to show for this condition, its basis kind): the condition's own (label) row, else the
+    default row, which is a range for any condition or the dosing of another indication."""
+    own = [d for d in drug.doses if d.condition == condition] if condition else []
+    if own:
+        return own[0], INDICATION
+    general = [d for d in drug.doses if not d.condition]
+    if general:
+        return general[0], GENERAL
+    return (drug.doses[0], OTHER_INDICATION) if drug.doses else (None, "")
 
 
-def worst_status(flags, dose_limits):
-    status = OK
-    for f in flags:
-        candidate = CAUTION_STATUS.get(f.level, OK)
-        if STATUS_RANK[candidate] > STATUS_RANK[status]:
-            status = candidate
-    for limit in dose_limits:
-        candidate = AVOID if limit.avoid else CAUTION
-        if STATUS_RANK[candidate] > STATUS_RANK[status]:
-            status = candidate
-    return status
+def dose_basis(row, kind, condition_name=""):
+    """Where the numbers come from, in words, e.g. 'US label, Diabetic peripheral neuropathy'."""
+    if row is None:
+        return "no dosing in the knowledge base"
+    names = ", ".join(s.short_name for s in row.sources)
+    if kind == INDICATION:
+        return f"{names}: {row.context}"
+    if kind == GENERAL and not row.condition:
+        note = f"; not a labelled dose for {condition_name.lower()}" if condition_name else ""
+        return f"{names}: {row.context}{note}"
+    return f"{names}: {row.context} — dosing for another indication"
+
+
+def renal_bands_for(drug, condition):
+    """The bands of the condition's column of the label's renal table, or the bands for any indication."""
+    own = [b for b in drug.renal_bands if condition and b.condition == condition]
+    return own or [b for b in drug.renal_bands if not b.condition]
+
+
+def dose_limit(drug, patient, condition="", condition_name=""):
+    """This patient's dose limit for a drug in a condition: the indication's maximum, lowered by the label's
+    renal band for the patient's CrCl (or dialysis), or None if the knowledge base states neither."""
+    row, kind = dose_row(drug, condition)
+    bands = renal_bands_for(drug, condition)
+    known = patient.crcl_range
+    indication_max = row.max if row else None
+    unit = row.unit if row else (bands[0].unit if bands else "")
+    basis = dose_basis(row, kind, condition_name)
+    sources = row.sources if row else ()
+    base = dict(
+        unit=unit,
+        subject=drug.name,
+        start=row.start if row else None,
+        indication_max=indication_max,
+        basis=basis,
+        basis_kind=kind,
+        region=row.region if row else "",
+        interval=row.frequency if row else "",
+        note="",
+        sources=sources,
+        band_label="",
+        avoid=False,
+    )
+    if known is None or not bands:
+        if row is None:
+            return None
+        return DoseLimit(value=indication_max, needs_kidney_function=bool(bands), **base)
+    matching = [b for b in bands if known.against(b.crcl_min, b.crcl_max) is not False]
+    if not matching:
+        return DoseLimit(value=indication_max, **base) if row else None
+    certain = len(matching) == 1 and known.against(matching[0].crcl_min, matching[0].crcl_max) is True
+    band = min(matching, key=lambda b: (not b.avoid, b.max_daily_dose if b.max_daily_dose is not None else 0))
+    same_unit = indication_max is None or band.unit == unit
+    value = band.max_daily_dose
+    if indication_max is not None and (value is None or not same_unit or value > indication_max):
+        value = indication_max if not band.avoid else None
+    lowered = band.avoid or (value is not None and (indication_max is None or value < indication_max))
+    label = band.label if certain else " or ".join(b.label for b in sorted(matching, key=lambda b: -b.crcl_min))
+    return DoseLimit(
+        **{
+            **base,
+            "value": value,
+            "unit": band.unit if same_unit else unit,
+            "avoid": band.avoid,
+            "band_label": label,
+            "interval": band.interval,
+            "note": band.note,
+            "sources": _dedupe([*sources, *band.sources], key=lambda s: s.key),
+            "renal": lowered,
+            "certain": certain,
+            "dialysis_supplement": band.dialysis_supplement if patient.dialysis == m.Dialysis.HAEMODIALYSIS else "",
+        }
+    )
+
+
+def worst_status(flags, dose_limits=()):
+    """The most severe status on the one scale (``STATUS_RANK``) among flags and dose limits."""
+    statuses = [f.status for f in flags]
+    statuses += [AVOID if lm.avoid and lm.certain else CAUTION for lm in dose_limits if lm.renal]
+    return max(statuses, key=STATUS_RANK.get, default=OK)
+
+
+def _worse(status, other):
+    return other if STATUS_RANK[other] > STATUS_RANK[status] else status
 
 
 def interactions_between(interactions, left, right, older_adult):
@@ -829,56 +1308,103 @@ def _dedupe(items, key):
     return tuple(out)
 
 
-def match_target(target, criteria, data):
-    factors = criteria.effective_factors
-    flags, benefits, limits = [], [], []
+def member_status(drug, patient, data, flags, limit):
+    """A drug's own verdict for this patient: its rules, its renal limit, and what its current medicines mean."""
+    return _worse(worst_status(flags, [limit] if limit else []), current_medicine_status(drug, patient, data))
+
+
+def current_medicine_flags(drug, patient, data):
+    """Flags for a drug the patient already takes (none: it is marked as taken) or that duplicates one: another
+    drug of the same class as a current medicine adds side effects without a new mechanism."""
+    flags = []
+    for slug in patient.current:
+        other = data.current_drugs.get(slug)
+        if other is None or other.slug == drug.slug or other.class_slug != drug.class_slug:
+            continue
+        flags.append(
+            Flag(
+                f"duplication--{other.slug}",
+                f"Already taking {other.name}",
+                m.CautionLevel.AVOID,
+                "Duplication",
+                f"Same class as {other.name}, which the patient already takes ({other.class_name}): switch "
+                f"from {other.name} rather than add {drug.name}.",
+                data.duplication_sources,
+                drug.name,
+            )
+        )
+    return flags
+
+
+def current_medicine_status(drug, patient, data):
+    return worst_status(current_medicine_flags(drug, patient, data))
+
+
+def _interactions_with_current(target, patient, data):
+    if target.kind == KIND_PROCEDURE:
+        return []
+    item = (target.kind, target.slug, target.class_slug)
+    found = []
+    for slug in patient.current:
+        other = data.current_drugs.get(slug)
+        if other is None or (target.kind == KIND_DRUG and other.slug == target.slug):
+            continue
+        for i in interactions_between(
+            data.interactions, item, (KIND_DRUG, other.slug, other.class_slug), patient.older_adult
+        ):
+            found.append((other.name, i))
+    return found
+
+
+# What an interaction with a current medicine does to an option's status.
+INTERACTION_STATUS = {m.Severity.CONTRAINDICATED: CONTRAINDICATED, m.Severity.MAJOR: CAUTION}
+
+
+def match_target(target, patient, data):
+    """One option judged for this patient. A drug's status is the most severe thing that applies to it; a
+    class's is its best member's (the class is as usable as its best member), and the card lists every
+    member's own status."""
+    condition_name = data.name
+    flags, benefits, notices, limits, members = [], [], [], [], []
+    class_rules = [c for c in target.members[0].cautions if c.via_class] if target.members else []
+    class_flags, class_benefits, class_notices = patient_flags(class_rules, patient)
     for drug in target.members:
-        if target.kind == KIND_DRUG_CLASS:
-            # A class option shows class-wide flags once and member-specific flags by name.
-            own = [c for c in drug.cautions if not c.via_class]
-            f, b = patient_flags(own, factors, subject=drug.name)
-        else:
-            f, b = patient_flags(drug.cautions, factors)
+        own = [c for c in drug.cautions if not c.via_class]
+        subject = drug.name if target.kind == KIND_DRUG_CLASS else ""
+        f, b, n = patient_flags(own, patient, subject=subject)
+        f += current_medicine_flags(drug, patient, data)
+        limit = dose_limit(drug, patient, data.slug, condition_name)
         flags += f
         benefits += b
-        limit = dose_limit(drug, criteria.crcl)
+        notices += n
         if limit:
             limits.append(limit if target.kind == KIND_DRUG_CLASS else replace(limit, subject=""))
-    if target.kind == KIND_DRUG_CLASS and target.members:
-        class_cautions = [c for c in target.members[0].cautions if c.via_class]
-        f, b = patient_flags(class_cautions, factors)
-        flags = f + flags
-        benefits = b + benefits
-
-    if target.kind == KIND_DRUG_CLASS:
-        # A class is contraindicated only if every member is; otherwise the worst member flag is a caution.
-        member_status = [
-            worst_status(
-                [fl for fl in flags if fl.subject in ("", d.name)], [lm for lm in limits if lm.subject == d.name]
+        members.append(
+            MemberStatus(
+                drug.slug,
+                drug.name,
+                drug.url,
+                worst_status(class_flags + f, [limit] if limit else []),
+                tuple(class_flags + f),
+                limit,
+                drug.slug in patient.current,
             )
-            for d in target.members
-        ]
-        status = min(member_status, key=STATUS_RANK.get) if member_status else worst_status(flags, limits)
-        if status == OK and flags:
-            status = CAUTION
+        )
+    flags = class_flags + flags
+    benefits = class_benefits + benefits
+    notices = class_notices + notices
+
+    interactions = _interactions_with_current(target, patient, data)
+    interaction_status = max(
+        (INTERACTION_STATUS.get(i.severity, OK) for _, i in interactions),
+        key=STATUS_RANK.get,
+        default=OK,
+    )
+    if target.kind == KIND_DRUG_CLASS and members:
+        status = min((mb.status for mb in members), key=STATUS_RANK.get)
     else:
         status = worst_status(flags, limits)
-
-    older = "older-adult" in factors
-    item = (target.kind, target.slug, target.class_slug)
-    interactions = []
-    for slug in criteria.current:
-        other = data.current_drugs.get(slug)
-        if other is None or target.kind == KIND_PROCEDURE:
-            continue
-        if target.kind == KIND_DRUG and other.slug == target.slug:
-            continue
-        for i in interactions_between(data.interactions, item, (KIND_DRUG, other.slug, other.class_slug), older):
-            interactions.append((other.name, i))
-    if any(i.severity == m.Severity.CONTRAINDICATED for _, i in interactions):
-        status = CONTRAINDICATED
-    elif any(i.severity == m.Severity.MAJOR for _, i in interactions) and STATUS_RANK[status] < STATUS_RANK[CAUTION]:
-        status = CAUTION
+    status = _worse(status, interaction_status)
 
     # Superseded guidelines are shown for context but do not set the line or the disagreement marker.
     current = [p for p in target.positions if not p.source.superseded] or list(target.positions)
@@ -887,7 +1413,7 @@ def match_target(target, criteria, data):
     sources = _dedupe(
         [p.source for p in target.positions if p.source.key]
         + [s for p in target.positions for s in p.sources]
-        + [s for f in flags + benefits for s in f.sources]
+        + [s for f in flags + benefits + notices for s in f.sources]
         + [s for lm in limits for s in lm.sources]
         + [s for _, i in interactions for s in i.sources],
         key=lambda s: s.key,
@@ -904,7 +1430,7 @@ def match_target(target, criteria, data):
         disagree=len(lines) > 1,
         status=status,
         flags=tuple(flags),
-        benefits=_dedupe(benefits, key=lambda b: b.factor),
+        benefits=_dedupe(benefits, key=lambda b: b.key),
         dose_limits=tuple(limits),
         interactions=tuple(interactions),
         sources=sources,
@@ -921,6 +1447,9 @@ def match_target(target, criteria, data):
         best_quality=max(QUALITY_RANK.get(p.quality, 0) for p in current),
         members=target.members if target.kind == KIND_DRUG_CLASS else (),
         description=target.description,
+        member_statuses=tuple(members) if target.kind == KIND_DRUG_CLASS else (),
+        notices=_dedupe(notices, key=lambda n: (n.key, n.subject)),
+        already_taking=target.kind == KIND_DRUG and target.slug in patient.current,
     )
 
 
@@ -929,29 +1458,29 @@ def _restrict_to_guideline(target, guideline):
     return replace(target, positions=positions) if positions else None
 
 
-def passes(option, criteria):
+def passes(option, filters):
     """Option filters (not patient inputs)."""
-    if criteria.kinds and option.kind not in criteria.kinds:
+    if filters.kinds and option.kind not in filters.kinds:
         return False
-    if criteria.lines and option.line not in criteria.lines:
+    if filters.lines and option.line not in filters.lines:
         return False
-    if criteria.min_strength and option.best_strength < STRENGTH_RANK[criteria.min_strength]:
+    if filters.min_strength and option.best_strength < STRENGTH_RANK[filters.min_strength]:
         return False
-    if criteria.min_quality and option.best_quality < QUALITY_RANK[criteria.min_quality]:
+    if filters.min_quality and option.best_quality < QUALITY_RANK[filters.min_quality]:
         return False
-    if criteria.routes and not set(option.routes) & criteria.routes:
+    if filters.routes and not set(option.routes) & filters.routes:
         return False
     if (
-        criteria.sites
-        and option.site_of_action not in criteria.sites
-        and not (option.site_of_action == m.SiteOfAction.BOTH and criteria.sites)
+        filters.sites
+        and option.site_of_action not in filters.sites
+        and not (option.site_of_action == m.SiteOfAction.BOTH and filters.sites)
     ):
         return False
-    if criteria.drug_classes and option.class_slug not in criteria.drug_classes:
+    if filters.drug_classes and option.class_slug not in filters.drug_classes:
         return False
-    if criteria.approved_in and criteria.approved_in not in option.approved_regions:
+    if filters.approved_in and filters.approved_in not in option.approved_regions:
         return False
-    return criteria.controlled is None or option.controlled == criteria.controlled
+    return filters.controlled is None or option.controlled == filters.controlled
 
 
 def sort_key(option):
@@ -972,7 +1501,7 @@ def sort_key(option):
 FACET_FIELDS = {"kind": "kinds", "line": "lines", "route": "routes", "site": "sites", "drug_class": "drug_classes"}
 
 
-def facets(matched, criteria, data):
+def facets(matched, filters, data):
     """Counts per filter value. Each facet counts the options that pass every *other* filter, so a
     clinician can see what ticking another value would add; selected values always stay listed."""
     class_names = dict(data.drug_classes)
@@ -993,9 +1522,9 @@ def facets(matched, criteria, data):
     order = {"kind": list(KIND_LABELS), "line": LINE_ORDER, "site": list(m.SiteOfAction.values)}
     result = {}
     for name, attr in FACET_FIELDS.items():
-        others = replace(criteria, **{attr: frozenset()})
+        others = replace(filters, **{attr: frozenset()})
         counts = Counter(v for o in matched if passes(o, others) for v in values_of[name](o))
-        selected = getattr(criteria, attr)
+        selected = getattr(filters, attr)
         values = set(counts) | set(selected)
         names = {v: str(labels[name].get(v, v)) for v in values}
         ranking = order.get(name, [])
@@ -1004,16 +1533,18 @@ def facets(matched, criteria, data):
     return result
 
 
-def match(data, criteria):
-    """Match every option of a condition against the criteria. Pure: no database access."""
+def evaluate(data, patient, filters=Filters()):
+    """Every option of a condition judged for this patient, then narrowed by the filters. Pure: no database
+    access. ``data`` is the condition's snapshot of the knowledge base (``load_condition``) with the patient's
+    current medicines resolved (``current_drugs``)."""
     targets = data.targets
-    if criteria.guideline:
-        targets = [t for t in (_restrict_to_guideline(t, criteria.guideline) for t in targets) if t]
-    matched = [match_target(t, criteria, data) for t in targets]
-    kept = sorted((o for o in matched if passes(o, criteria)), key=sort_key)
+    if filters.guideline:
+        targets = [t for t in (_restrict_to_guideline(t, filters.guideline) for t in targets) if t]
+    matched = [match_target(t, patient, data) for t in targets]
+    kept = sorted((o for o in matched if passes(o, filters)), key=sort_key)
     shown = [o for o in kept if not o.is_contraindicated]
     # Contraindicated options are listed apart with the reason, unless the clinician hides them.
-    contraindicated = () if criteria.hide_contraindicated else tuple(o for o in kept if o.is_contraindicated)
+    contraindicated = () if filters.hide_contraindicated else tuple(o for o in kept if o.is_contraindicated)
     groups = tuple(
         LineGroup(line, m.Line(line).label, tuple(o for o in shown if o.line == line))
         for line in LINE_ORDER
@@ -1021,34 +1552,40 @@ def match(data, criteria):
     )
     return Result(
         condition=data,
-        criteria=criteria,
+        patient=patient,
+        filters=filters,
         options=tuple(shown) + contraindicated,
         groups=groups,
         contraindicated=contraindicated,
-        facets=facets(matched, criteria, data),
+        facets=facets(matched, filters, data),
         workup=data.workup,
         total=len(matched),
     )
 
 
-def describe(condition_name, criteria, factor_names):
+def describe(condition_name, patient, factor_names, current_names=()):
     """A plain-English sentence for the current state, e.g.
     'Options for painful diabetic neuropathy in a 72-year-old with CrCl 25 mL/min and depression'."""
-    parts = []
-    if criteria.age is not None:
-        parts.append(f"a {criteria.age}-year-old")
     withs = []
-    if criteria.crcl is not None:
-        withs.append(f"CrCl {criteria.crcl} mL/min")
-    withs += [factor_names.get(f, f).lower() for f in sorted(criteria.factors, key=lambda f: factor_names.get(f, f))]
+    if patient.dialysis:
+        withs.append(m.Dialysis(patient.dialysis).label.lower())
+    elif patient.crcl is not None:
+        withs.append(f"CrCl {format_number(patient.crcl.value)} mL/min")
+    if patient.child_pugh:
+        withs.append(f"Child–Pugh {patient.child_pugh.upper()}")
+    labels = dict(m.GeneResult.choices)
+    withs += [f"{m.Gene(g).label} {labels[r].lower()}" for g, r in patient.genotypes]
+    named = sorted(patient.factors | patient.legacy, key=lambda f: factor_names.get(f, f))
+    withs += [factor_names.get(f, f).lower() for f in named if not (f == "older-adult" and patient.age is not None)]
     name = condition_name[:1].lower() + condition_name[1:] if condition_name[1:2].islower() else condition_name
     sentence = f"Options for {name}"
-    if parts or withs:
-        who = parts[0] if parts else "a patient"
-        sentence += f" in {who}"
+    who = f"a {patient.age}-year-old" if patient.age is not None else ""
+    if patient.sex:
+        who = f"{who} {patient.sex}" if who else f"a {patient.sex} patient"
+    if who or withs:
+        sentence += f" in {who or 'a patient'}"
         if withs:
-            sentence += " with " + (", ".join(withs[:-1]) + " and " + withs[-1] if len(withs) > 1 else withs[0])
-    if criteria.current:
-        names = ", ".join(criteria.current)
-        sentence += f", taking {names}"
+            sentence += " with " + _and(withs)
+    if current_names:
+        sentence += ", taking " + ", ".join(current_names)
     return sentence

@@ -147,6 +147,64 @@ class WorkupPriority(models.TextChoices):
     TARGETED = "targeted", "Targeted"
 
 
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class Dialysis(models.TextChoices):
+    HAEMODIALYSIS = "hd", "Haemodialysis"
+    PERITONEAL = "pd", "Peritoneal dialysis"
+
+
+class DialysisRule(models.TextChoices):
+    """Which patients on dialysis a rule applies to."""
+
+    ANY = "any", "Any dialysis"
+    HAEMODIALYSIS = "hd", "Haemodialysis"
+    PERITONEAL = "pd", "Peritoneal dialysis"
+
+
+class ChildPugh(models.TextChoices):
+    A = "a", "Child–Pugh A (mild)"
+    B = "b", "Child–Pugh B (moderate)"
+    C = "c", "Child–Pugh C (severe)"
+
+
+class Gene(models.TextChoices):
+    HLA_B1502 = "hla_b1502", "HLA-B*15:02"
+    HLA_A3101 = "hla_a3101", "HLA-A*31:01"
+    CYP2D6 = "cyp2d6", "CYP2D6"
+    CYP2C19 = "cyp2c19", "CYP2C19"
+    CYP2C9 = "cyp2c9", "CYP2C9"
+
+
+class GeneResult(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+    POOR = "poor", "Poor metaboliser"
+    INTERMEDIATE = "intermediate", "Intermediate metaboliser"
+    NORMAL = "normal", "Normal metaboliser"
+    RAPID = "rapid", "Rapid metaboliser"
+    ULTRARAPID = "ultrarapid", "Ultrarapid metaboliser"
+
+
+# The results each gene can have (CPIC's allele-status and phenotype terms).
+GENE_RESULTS = {
+    Gene.HLA_B1502: (GeneResult.POSITIVE, GeneResult.NEGATIVE),
+    Gene.HLA_A3101: (GeneResult.POSITIVE, GeneResult.NEGATIVE),
+    Gene.CYP2D6: (GeneResult.POOR, GeneResult.INTERMEDIATE, GeneResult.NORMAL, GeneResult.ULTRARAPID),
+    Gene.CYP2C19: (
+        GeneResult.POOR,
+        GeneResult.INTERMEDIATE,
+        GeneResult.NORMAL,
+        GeneResult.RAPID,
+        GeneResult.ULTRARAPID,
+    ),
+    Gene.CYP2C9: (GeneResult.POOR, GeneResult.INTERMEDIATE, GeneResult.NORMAL),
+}
+
+
 # --- shared parts -------------------------------------------------------------------------
 
 
@@ -281,6 +339,9 @@ class PatientFactor(ClinicalRecord):
         "hla-b-1502-positive",
         "urinary-retention",
     )
+    # Yes/no factors that stand in for a measured input (age, CrCl, Child–Pugh, genotype). Old addresses
+    # still use them (``forms.PatientForm`` maps them onto the patient's inputs); no rule may hang on them.
+    REPLACED_BY_INPUTS = ("older-adult", "renal-impairment", "hepatic-impairment", "hla-b-1502-positive")
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
@@ -350,6 +411,44 @@ class DrugClass(ClinicalRecord):
         return reverse("treatments:drug_class", args=[self.slug])
 
 
+class DrugQuerySet(ClinicalQuerySet):
+    def for_explorer(self):
+        """Published drugs with what matching needs, each prefetched once: the class; published cautions of the
+        drug and of its class (with factor and sources); renal bands (with indication and sources); every
+        published dose row (``published_doses``, with indication and sources); schedules; approvals (with
+        condition)."""
+        published_sources = models.Prefetch("sources", queryset=Source.objects.published())
+        cautions = (
+            Caution.objects.published().select_related("factor").prefetch_related(published_sources).order_by("key")
+        )
+        return (
+            self.published()
+            .select_related("drug_class")
+            .prefetch_related(
+                models.Prefetch("cautions", queryset=cautions),
+                models.Prefetch("drug_class__cautions", queryset=cautions),
+                models.Prefetch(
+                    "renal_bands",
+                    queryset=RenalDoseBand.objects.published()
+                    .select_related("condition")
+                    .prefetch_related(published_sources)
+                    .order_by("-crcl_min"),
+                ),
+                models.Prefetch(
+                    "doses",
+                    queryset=DoseGuidance.objects.published()
+                    .select_related("condition")
+                    .prefetch_related(published_sources),
+                    to_attr="published_doses",
+                ),
+                models.Prefetch("schedules", queryset=ControlledSchedule.objects.published()),
+                models.Prefetch(
+                    "approvals", queryset=RegulatoryApproval.objects.published().select_related("condition")
+                ),
+            )
+        )
+
+
 class Drug(ClinicalRecord):
     generic_name = models.CharField(max_length=120, help_text="International non-proprietary name.")
     slug = models.SlugField(max_length=80, unique=True)
@@ -375,6 +474,7 @@ class Drug(ClinicalRecord):
     patient_when_to_call = models.TextField(blank=True)
     sources = _sources_field()
 
+    objects = NaturalKeyManager.from_queryset(DrugQuerySet)()
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
@@ -405,6 +505,14 @@ class DoseGuidance(ClinicalRecord):
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="doses")
     region = models.CharField(max_length=4, choices=Region.choices)
     context = models.CharField(max_length=120, help_text="Indication or formulation, e.g. 'neuropathic pain'.")
+    condition = models.ForeignKey(
+        "Condition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="doses",
+        help_text="The indication this dosing is for (a label's indication); empty = a range for any condition.",
+    )
     route = models.CharField(max_length=12, choices=Route.choices, default=Route.ORAL)
     unit = models.CharField(max_length=20, default="mg/day")
     starting_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
@@ -467,6 +575,15 @@ class RenalDoseBand(ClinicalRecord):
 
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="renal_bands")
     region = models.CharField(max_length=4, choices=Region.choices, default=Region.US)
+    condition = models.ForeignKey(
+        "Condition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renal_bands",
+        help_text="The indication whose column of the label's renal table this band gives; empty = any "
+        "condition without bands of its own.",
+    )
     crcl_min = models.PositiveSmallIntegerField(help_text="Lower bound, inclusive (mL/min).")
     crcl_max = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Upper bound, exclusive (mL/min); empty = no upper bound."
@@ -476,15 +593,28 @@ class RenalDoseBand(ClinicalRecord):
     dosing_interval = models.CharField(max_length=120, blank=True)
     avoid = models.BooleanField(default=False, help_text="Avoid / not recommended in this band.")
     note = models.TextField(blank=True)
+    dialysis_supplement = models.TextField(
+        blank=True, help_text="The label's supplementary dose after haemodialysis, shown to patients on it."
+    )
     sources = _sources_field()
 
-    NATURAL_KEY = ("drug__slug", "region", "crcl_min")
+    NATURAL_KEY = ("drug__slug", "region", "condition__slug", "crcl_min")
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["drug__generic_name", "region", "-crcl_min"]
+        ordering = ["drug__generic_name", "region", "condition__slug", "-crcl_min"]
         constraints = [
-            models.UniqueConstraint(fields=["drug", "region", "crcl_min"], name="treatments_renaldoseband_unique"),
+            # One band per lower bound, per drug, region and indication (or for any indication).
+            models.UniqueConstraint(
+                fields=["drug", "region", "crcl_min"],
+                condition=Q(condition__isnull=True),
+                name="treatments_renaldoseband_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["drug", "region", "condition", "crcl_min"],
+                condition=Q(condition__isnull=False),
+                name="treatments_renaldoseband_unique_condition",
+            ),
             # Bounds must be ordered, or the band matches nobody.
             models.CheckConstraint(
                 condition=Q(crcl_max__isnull=True) | Q(crcl_min__lt=F("crcl_max")),
@@ -499,7 +629,8 @@ class RenalDoseBand(ClinicalRecord):
 
     def __str__(self):
         upper = f"{self.crcl_max}" if self.crcl_max is not None else "∞"
-        return f"{self.drug}: CrCl {self.crcl_min}–{upper} mL/min ({self.region})"
+        indication = f", {self.condition}" if self.condition_id else ""
+        return f"{self.drug}: CrCl {self.crcl_min}–{upper} mL/min ({self.region}{indication})"
 
     def clean(self):
         if self.crcl_max is not None and self.crcl_min is not None and self.crcl_min >= self.crcl_max:
@@ -512,11 +643,7 @@ class RenalDoseBand(ClinicalRecord):
 
     @property
     def band_label(self):
-        if self.crcl_max is None:
-            return f"CrCl ≥ {self.crcl_min} mL/min"
-        if self.crcl_min == 0:
-            return f"CrCl < {self.crcl_max} mL/min"
-        return f"CrCl {self.crcl_min}–{self.crcl_max - 1} mL/min"
+        return crcl_range_label(self.crcl_min or None, self.crcl_max)
 
 
 class ControlledSchedule(ClinicalRecord):
@@ -754,47 +881,170 @@ class WorkupItem(ClinicalRecord):
 
 
 class Caution(ClinicalRecord):
-    """How a patient factor changes the use of a drug or a whole class."""
+    """A rule: when it applies to a patient, and what that means for a drug or a whole class.
 
-    factor = models.ForeignKey(PatientFactor, on_delete=models.PROTECT, related_name="cautions")
+    A rule states its source's own condition of use: a yes/no factor (pregnancy), a creatinine-clearance
+    range, dialysis, Child–Pugh classes, an age, or a gene result. Every condition given must hold.
+    ``explorer.rule_applies`` is the one place that reads them against a patient.
+    """
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. duloxetine--crcl-below-30.")
+    factor = models.ForeignKey(
+        PatientFactor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cautions",
+        help_text="A yes/no patient factor (pregnancy, epilepsy…). Kidney and liver function, age and genotype "
+        "are the thresholds below, never a factor.",
+    )
     drug_class = models.ForeignKey(DrugClass, on_delete=models.PROTECT, null=True, blank=True, related_name="cautions")
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, null=True, blank=True, related_name="cautions")
+    crcl_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Applies from this creatinine clearance (mL/min, inclusive)."
+    )
+    crcl_max = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Applies below this creatinine clearance (mL/min, exclusive): 'CrCl < 30' is 30. Patients "
+        "on dialysis count as CrCl below 15.",
+    )
+    dialysis = models.CharField(
+        max_length=3, choices=DialysisRule.choices, blank=True, help_text="Applies to patients on this dialysis."
+    )
+    child_pugh = models.JSONField(
+        default=list, blank=True, help_text='Child–Pugh classes it applies to, e.g. ["b", "c"]; empty = any liver.'
+    )
+    age_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Applies from this age (years, inclusive): AGS Beers is 65."
+    )
+    gene = models.CharField(max_length=10, choices=Gene.choices, blank=True)
+    phenotypes = models.JSONField(
+        default=list, blank=True, help_text='Results of the gene it applies to, e.g. ["positive"] or ["poor"].'
+    )
+    test_first = models.BooleanField(
+        default=False,
+        help_text="The source asks for this test before starting: an untested patient is told to test first.",
+    )
     level = models.CharField(max_length=16, choices=CautionLevel.choices)
-    text = models.TextField(help_text="For clinicians: the reason and what to do.")
+    text = models.TextField(help_text="For clinicians: the reason and what to do, with the source's threshold.")
     region = models.CharField(max_length=4, choices=Region.choices, blank=True)
     sources = _sources_field()
 
-    NATURAL_KEY = ("factor__slug", "drug_class__slug", "drug__slug")
+    NATURAL_KEY = ("key",)
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["factor__display_order"]
+        ordering = ["key"]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(drug_class__isnull=False) & Q(drug__isnull=True))
                 | (Q(drug_class__isnull=True) & Q(drug__isnull=False)),
                 name="treatments_caution_one_target",
             ),
-            models.UniqueConstraint(
-                fields=["factor", "drug_class"],
-                condition=Q(drug_class__isnull=False),
-                name="treatments_caution_unique_class",
+            # A range whose bounds are reversed matches nobody.
+            models.CheckConstraint(
+                condition=Q(crcl_min__isnull=True) | Q(crcl_max__isnull=True) | Q(crcl_min__lt=F("crcl_max")),
+                name="treatments_caution_crcl_ordered",
             ),
-            models.UniqueConstraint(
-                fields=["factor", "drug"], condition=Q(drug__isnull=False), name="treatments_caution_unique_drug"
+            # Dialysis is its own condition: a dialysis rule has no CrCl range (dialysis counts as CrCl < 15).
+            models.CheckConstraint(
+                condition=Q(dialysis="") | (Q(crcl_min__isnull=True) & Q(crcl_max__isnull=True)),
+                name="treatments_caution_dialysis_or_crcl",
+            ),
+            # A gene and its results go together.
+            models.CheckConstraint(
+                condition=(Q(gene="") & Q(phenotypes=[])) | (~Q(gene="") & ~Q(phenotypes=[])),
+                name="treatments_caution_gene_results",
             ),
         ]
 
     def __str__(self):
-        return f"{self.target} — {self.factor}: {self.get_level_display()}"
+        return f"{self.target} — {self.applies_when()}: {self.get_level_display()}"
 
     @property
     def target(self):
         return self.drug or self.drug_class
 
-    def clean(self):
+    def applies_when(self):
+        """The rule's condition of use in words, e.g. 'CrCl < 30 mL/min' or 'age ≥ 65 and CrCl < 30 mL/min'."""
+        parts = []
+        if self.factor_id:
+            parts.append(self.factor.name)
+        if self.age_min is not None:
+            parts.append(f"age ≥ {self.age_min}")
+        parts += [crcl_range_label(self.crcl_min, self.crcl_max)] if self.has_crcl_range else []
+        if self.dialysis:
+            parts.append("on " + self.get_dialysis_display().lower())
+        if self.child_pugh:
+            parts.append(child_pugh_label(self.child_pugh))
+        if self.gene:
+            parts.append(gene_label(self.gene, self.phenotypes))
+        text = " and ".join(parts)
+        return text[:1].upper() + text[1:]
+
+    @property
+    def has_crcl_range(self):
+        return self.crcl_min is not None or self.crcl_max is not None
+
+    def rule_problems(self):
+        """What makes the rule's condition of use wrong or empty (admin forms and the loader use it)."""
+        problems = []
         if bool(self.drug_class_id) == bool(self.drug_id):
-            raise ValidationError("Choose either a drug class or a drug, not both and not neither.")
+            problems.append("Choose either a drug class or a drug, not both and not neither.")
+        conditions = [self.factor_id, self.has_crcl_range, self.dialysis, self.child_pugh, self.age_min, self.gene]
+        if not any(c not in (None, "", [], False) for c in conditions):
+            problems.append("Say when the rule applies: a factor, a CrCl range, dialysis, Child–Pugh, age or a gene.")
+        if self.factor_id and self.factor.slug in PatientFactor.REPLACED_BY_INPUTS:
+            problems.append(
+                f"'{self.factor.slug}' is a stand-in for a measured input: state the source's own threshold "
+                "(CrCl range, Child–Pugh class, age or gene result) instead."
+            )
+        if self.crcl_min is not None and self.crcl_max is not None and self.crcl_min >= self.crcl_max:
+            problems.append("The CrCl range is empty: the lower bound must be below the upper bound.")
+        if self.dialysis and self.has_crcl_range:
+            problems.append("A dialysis rule has no CrCl range (patients on dialysis count as CrCl below 15).")
+        if not isinstance(self.child_pugh, list) or not set(self.child_pugh) <= set(ChildPugh.values):
+            problems.append("Child–Pugh classes are a list of 'a', 'b' and 'c'.")
+        if self.age_min is not None and not 18 <= self.age_min <= 120:
+            problems.append("The age threshold must be an adult age (18–120).")
+        allowed = GENE_RESULTS.get(self.gene, ())
+        if self.gene and (not isinstance(self.phenotypes, list) or not self.phenotypes):
+            problems.append("Name the gene results the rule applies to.")
+        elif self.gene and not set(self.phenotypes) <= set(allowed):
+            problems.append(f"{self.get_gene_display()} results are: {', '.join(allowed)}.")
+        if self.phenotypes and not self.gene:
+            problems.append("Gene results need a gene.")
+        if self.test_first and not self.gene:
+            problems.append("'Test first' needs a gene.")
+        return problems
+
+    def clean(self):
+        problems = self.rule_problems()
+        if problems:
+            raise ValidationError(problems)
+
+
+def crcl_range_label(crcl_min, crcl_max):
+    if crcl_min is None and crcl_max is None:
+        return "any CrCl"
+    if crcl_min is None:
+        return f"CrCl < {crcl_max} mL/min"
+    if crcl_max is None:
+        return f"CrCl ≥ {crcl_min} mL/min"
+    return f"CrCl {crcl_min}–{crcl_max - 1} mL/min"  # CrCl is compared in whole mL/min
+
+
+def child_pugh_label(classes):
+    classes = sorted(classes)
+    if classes == ["a", "b", "c"]:
+        return "any hepatic impairment (Child–Pugh A–C)"
+    return "Child–Pugh " + " or ".join(c.upper() for c in classes)
+
+
+def gene_label(gene, results):
+    labels = dict(GeneResult.choices)
+    return f"{Gene(gene).label} " + " or ".join(labels.get(r, r).lower() for r in results)
 
 
 class Interaction(ClinicalRecord):

@@ -25,7 +25,7 @@ ACB_THRESHOLD = 3  # Anticholinergic burden total of 3 or more (Boustani 2008).
 
 # Sources cited by the non-pairwise checks (keys in fixtures/sources.json).
 CHECK_SOURCES = {
-    "duplication": ["aan-2022-pdn"],
+    "duplication": list(explorer.DUPLICATION_SOURCES),
     "beers-cns": ["ags-beers-2023"],
     "serotonergic-load": ["fda-dsc-opioids-2016"],
     "anticholinergic-burden": ["boustani-2008-acb", "ags-beers-2023"],
@@ -37,13 +37,13 @@ CHECK_SOURCES = {
 class PlanCriteria:
     drugs: tuple = ()
     procedures: tuple = ()
-    age: int | None = None
-    crcl: int | None = None
-    factors: frozenset = frozenset()
-    current: tuple = ()
+    patient: explorer.Patient = explorer.Patient()
+    condition: str = ""  # slug: doses are this indication's when given
+    condition_name: str = ""
 
-    def as_explorer_criteria(self):
-        return explorer.Criteria(age=self.age, crcl=self.crcl, factors=self.factors, current=self.current)
+    @property
+    def current(self):
+        return self.patient.current
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ class ItemCheck:
     benefits: tuple
     dose_limit: explorer.DoseLimit | None
     in_current: bool = False
+    notices: tuple = ()
 
     @property
     def status_label(self):
@@ -139,11 +140,11 @@ def load(criteria):
     """Everything a plan check needs, in a fixed number of queries.
 
     Queries: the plan's drugs and current medicines with their prefetches (see
-    explorer.drug_queryset), the interactions that touch them or their classes and their sources,
+    Drug.objects.for_explorer), the interactions that touch them or their classes and their sources,
     the requested procedures and their sources, and the sources the plan checks cite. What it reads
     depends on the plan, never on the size of the knowledge base.
     """
-    drug_objects = list(explorer.drug_queryset().filter(slug__in={*criteria.drugs, *criteria.current}))
+    drug_objects = list(m.Drug.objects.for_explorer().filter(slug__in={*criteria.drugs, *criteria.current}))
     drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
     patient_texts = {
         d.slug: {
@@ -198,7 +199,7 @@ def pairs(data, plan_drugs, current_drugs, older_adult):
     return tuple(sorted(found, key=lambda p: (SEVERITY_RANK[p.severity], p.a_name, p.b_name)))
 
 
-def plan_checks(data, plan_drugs, current_drugs, factors):
+def plan_checks(data, plan_drugs, current_drugs, patient):
     everyone = list(dict.fromkeys(plan_drugs + current_drugs))
     checks = []
     by_class = {}
@@ -219,7 +220,7 @@ def plan_checks(data, plan_drugs, current_drugs, factors):
                 )
             )
     cns = [d for d in everyone if d.cns_active]
-    if "older-adult" in factors and len(cns) >= BEERS_CNS_THRESHOLD:
+    if patient.older_adult and len(cns) >= BEERS_CNS_THRESHOLD:
         checks.append(
             Check(
                 "beers-cns",
@@ -249,7 +250,7 @@ def plan_checks(data, plan_drugs, current_drugs, factors):
         checks.append(
             Check(
                 "anticholinergic-burden",
-                "major" if "older-adult" in factors else "moderate",
+                "major" if patient.older_adult else "moderate",
                 f"Total anticholinergic burden {burden} "
                 f"({', '.join(f'{d.name} {d.anticholinergic_burden}' for d in contributors)}). A total of 3 or more "
                 "is linked to confusion, falls and cognitive decline, above all in older adults.",
@@ -260,7 +261,7 @@ def plan_checks(data, plan_drugs, current_drugs, factors):
     gabapentinoids = [d for d in everyone if d.class_slug == GABAPENTINOID_CLASS]
     if gabapentinoids:
         depressants = [d for d in everyone if d.class_slug in OPIOID_CLASSES | SEDATIVE_CLASSES]
-        at_risk = {"older-adult", "respiratory-disease"} & set(factors)
+        at_risk = patient.older_adult or "respiratory-disease" in patient.factors
         others = [
             d
             for d in everyone
@@ -313,28 +314,29 @@ def complementarity(data, plan_drugs, older_adult):
 
 
 def item_check(drug, criteria, in_current=False):
-    factors = criteria.as_explorer_criteria().effective_factors
-    flags, benefits = explorer.patient_flags(drug.cautions, factors)
-    limit = explorer.dose_limit(drug, criteria.crcl)
+    """One plan drug judged for this patient with the explorer's own rules (and this condition's doses)."""
+    patient = criteria.patient
+    flags, benefits, notices = explorer.patient_flags(drug.cautions, patient)
+    limit = explorer.dose_limit(drug, patient, criteria.condition, criteria.condition_name)
     if limit is not None:
         limit = replace(limit, subject="")
     status = explorer.worst_status(flags, [limit] if limit else [])
-    return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current)
+    return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current, tuple(notices))
 
 
 def check(data, criteria):
     """Check a plan. Pure: no database access. Unknown slugs must be rejected before this point."""
-    factors = criteria.as_explorer_criteria().effective_factors
-    older = "older-adult" in factors
+    patient = criteria.patient
+    older = patient.older_adult
     plan_drugs = [data.drugs[s] for s in criteria.drugs]
     current_drugs = [data.drugs[s] for s in criteria.current if s not in criteria.drugs]
     return PlanResult(
         criteria=criteria,
-        items=tuple(item_check(d, criteria) for d in plan_drugs),
+        items=tuple(item_check(d, criteria, d.slug in criteria.current) for d in plan_drugs),
         procedures=tuple(data.procedures[s] for s in criteria.procedures if s in data.procedures),
         current=tuple(current_drugs),
         pairs=pairs(data, plan_drugs, current_drugs, older),
-        checks=plan_checks(data, plan_drugs, current_drugs, factors),
+        checks=plan_checks(data, plan_drugs, current_drugs, patient),
         complementarity=complementarity(data, plan_drugs, older),
     )
 

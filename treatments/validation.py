@@ -14,6 +14,9 @@ import textstat
 
 from . import models as m
 
+# The order the explorer shows a drug's dose rows in (explorer.drug_info sorts the same way).
+REGION_ORDER = {m.Region.US: 0, m.Region.UK: 1, m.Region.EU: 2, m.Region.INTL: 3}
+
 READING_GRADE_LIMIT = 8.0
 
 # Patient-facing text fields, by model.
@@ -108,18 +111,47 @@ def default_dose(doses):
     return defaults[0] if len(defaults) == 1 else None
 
 
-def drug_renal_problems(bands, default):
-    """Problems with one drug's renal bands (all regions) against its default dose guidance (or None)."""
-    by_region = defaultdict(list)
+def drug_renal_problems(bands, default, doses=()):
+    """Problems with one drug's renal bands (all regions and indications) against its dose guidance.
+
+    Bands for any indication are checked against the default dose; an indication's own column against that
+    indication's dose. An indication whose label maximum is below the general bands' maximum needs its own
+    column of the renal table: the general bands would cap it too high (pregabalin for DPN: 300 mg/day, not
+    the 600 mg/day column)."""
+    groups = defaultdict(list)
     for band in bands:
-        by_region[band.region].append(band)
-    normal_max = default.max_daily_dose if default else None
-    normal_unit = default.unit if default else None
-    return [
-        f"{region} renal bands: {message}"
-        for region, region_bands in by_region.items()
-        for message in renal_band_problems(region_bands, normal_max, normal_unit)
-    ]
+        groups[(band.region, band.condition_id)].append(band)
+    doses = list(doses) or ([default] if default else [])
+    problems = []
+    for (region, condition_id), group in groups.items():
+        if condition_id is None:
+            reference = default
+        else:
+            reference = next((d for d in doses if d.condition_id == condition_id), None)
+        normal_max = reference.max_daily_dose if reference else None
+        normal_unit = reference.unit if reference else None
+        where = f"{region} renal bands" + (f" for {group[0].condition}" if condition_id else "")
+        problems += [f"{where}: {message}" for message in renal_band_problems(group, normal_max, normal_unit)]
+    general_top = {
+        region: max((b.max_daily_dose for b in group if b.max_daily_dose is not None), default=None)
+        for (region, condition_id), group in groups.items()
+        if condition_id is None
+    }
+    with_own = {condition_id for (_region, condition_id) in groups if condition_id is not None}
+    shown = {}
+    for dose in doses:  # the row the explorer shows for each indication: the first in its order
+        if dose.condition_id is not None:
+            shown.setdefault(dose.condition_id, dose)
+    for condition_id, dose in shown.items():
+        top = general_top.get(dose.region) or general_top.get("US")
+        if condition_id in with_own or top is None or dose.max_daily_dose is None:
+            continue
+        if dose.max_daily_dose < top and dose.unit == next(iter(groups.values()))[0].unit:
+            problems.append(
+                f"The {dose.condition} dose ({dose.context}) has a maximum of {dose.max_daily_dose} {dose.unit}, "
+                f"below the renal bands' {top}: add that indication's column of the label's renal table."
+            )
+    return problems
 
 
 def patient_text_problems(obj):
@@ -187,11 +219,20 @@ def validate_knowledge_base():
             add(drug, message)
 
     bands = defaultdict(list)
-    for band in m.RenalDoseBand.objects.select_related("drug"):
+    for band in m.RenalDoseBand.objects.select_related("drug", "condition"):
         bands[band.drug].append(band)
     for drug, drug_bands in bands.items():
-        for message in drug_renal_problems(drug_bands, default_dose(doses[drug.pk])):
+        shown_order = sorted(doses[drug.pk], key=lambda d: (not d.is_default, REGION_ORDER.get(d.region, 9), d.context))
+        for message in drug_renal_problems(drug_bands, default_dose(doses[drug.pk]), shown_order):
             add(drug, message)
+
+    # A rule states when it applies (its source's own threshold); a stand-in factor or an empty range is
+    # refused, naming the record. Retired rules are history, not rules.
+    for caution in m.Caution.objects.exclude(status=m.ReviewStatus.RETIRED).select_related(
+        "factor", "drug", "drug_class"
+    ):
+        for message in caution.rule_problems():
+            add(caution, message)
 
     for source in m.Source.objects.filter(doi="", pmid="", url=""):
         add(source, "Has no DOI, PMID or URL.")

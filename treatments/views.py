@@ -1,6 +1,3 @@
-import csv
-from dataclasses import replace
-
 import segno
 import weasyprint
 from django.conf import settings
@@ -12,10 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import cache, explorer, plan
+from . import cache, explorer, forms, plan, spreadsheet
 from . import models as m
-from .filters import ExplorerFilterSet, PlanForm, criteria_from
-from .spreadsheet import safe_cell
 from .validation import normalise_icd10
 
 MAX_QUERY_LENGTH = 100
@@ -79,80 +74,38 @@ def search(request):
     )
 
 
-def drug_lookup(request):
-    """Names -> ``explorer.NameLookup`` of drugs, cached under this request's knowledge-base version."""
-    kb_version = cache.request_version(request)
-    return lambda names: cache.drugs(names, kb_version)
-
-
-def procedure_lookup(request):
-    """Names -> ``explorer.NameLookup`` of procedures, cached under this request's knowledge-base version."""
-    kb_version = cache.request_version(request)
-    return lambda names: cache.procedures(names, kb_version)
-
-
-def explore(request, condition):
-    """Bind the explorer's FilterSet to the query string and run the match. Shared by page, CSV and API.
-    The returned data carries the entered medicines (``current_drugs``) when the form is valid."""
-    data = cache.condition_data(condition, cache.request_version(request))
-    guidelines = [(g.key, g.short_name) for g in data.guidelines]
-    filterset = ExplorerFilterSet(
-        request.GET, drug_lookup=drug_lookup(request), classes=data.drug_classes, guidelines=guidelines
-    )
-    result = None
-    if filterset.form.is_valid():
-        data = replace(data, current_drugs=filterset.form.found.items)
-        result = explorer.match(data, criteria_from(filterset.form.cleaned_data))
-    return data, filterset, result
-
-
 @require_GET
 @cache.cached_page
 def condition_detail(request, slug):
     condition = get_object_or_404(
         m.Condition.objects.published().prefetch_related(explorer.published_sources()), slug=slug
     )
-    data, filterset, result = explore(request, condition)
-    factor_names = dict(filterset.filters["factors"].extra["choices"])
+    data, form, result = forms.bind_explorer(request, condition)
     drug_names = {slug: d.name for slug, d in data.current_drugs.items()}
-    description = ""
-    if result:
-        named = replace(result.criteria, current=tuple(drug_names[s] for s in result.criteria.current))
-        description = explorer.describe(condition.name, named, factor_names)
-    plan_slugs = list(dict.fromkeys(filterset.form.cleaned_data.get("plan") or [])) if result else []
-    add_urls = {}
-    plan_url = ""
-    if result:
-        drug_slugs = {o.slug for o in result.options if o.kind == explorer.KIND_DRUG}
-        drug_slugs |= {d.slug for o in result.options for d in o.members}
-        add_urls = {s: "?" + _plan_query(request, plan=[*plan_slugs, s]) for s in drug_slugs if s not in plan_slugs}
-        c = filterset.form.cleaned_data
-        plan_url = (
-            reverse("treatments:plan")
-            + "?"
-            + _query_string(
-                condition=[condition.slug],
-                drugs=plan_slugs,
-                age=[c.get("age")],
-                crcl=[c.get("crcl")],
-                factors=c.get("factors") or [],
-                current=c.get("current") or [],
-            )
-        )
     context = {
         "condition": condition,
-        "filterset": filterset,
-        "plan_slugs": plan_slugs,
-        "plan_url": plan_url,
-        "add_urls": add_urls,
-        "form": filterset.form,
+        "form": form,
         "result": result,
-        "description": description,
         "procedures": [t for t in data.targets if t.kind == explorer.KIND_PROCEDURE],
         "workup_initial": [w for w in data.workup if w.priority == m.WorkupPriority.INITIAL],
         "workup_targeted": [w for w in data.workup if w.priority == m.WorkupPriority.TARGETED],
         "drug_names": drug_names,
+        "plan_slugs": [],
     }
+    if result:
+        plan_slugs = list(dict.fromkeys(form.cleaned_data.get("plan") or []))
+        drug_slugs = {o.slug for o in result.options if o.kind == explorer.KIND_DRUG}
+        drug_slugs |= {d.slug for o in result.options for d in o.members}
+        factor_names = dict(form.fields["factors"].choices)
+        current_names = [drug_names[s] for s in result.patient.current]
+        context.update(
+            plan_slugs=plan_slugs,
+            add_urls={s: "?" + _plan_query(request, plan=[*plan_slugs, s]) for s in drug_slugs if s not in plan_slugs},
+            plan_url=reverse("treatments:plan")
+            + "?"
+            + _query_string(condition=[condition.slug], drugs=plan_slugs, **dict(form.patient_query())),
+            description=explorer.describe(condition.name, result.patient, factor_names, current_names),
+        )
     template = "treatments/condition.html"
     if request.headers.get("HX-Request") == "true":
         template += "#explorer"
@@ -163,63 +116,17 @@ def condition_detail(request, slug):
 @cache.cached_page
 def condition_csv(request, slug):
     condition = get_object_or_404(m.Condition.objects.published(), slug=slug)
-    _data, filterset, result = explore(request, condition)
+    _data, form, result = forms.bind_explorer(request, condition)
     if result is None:
-        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in filterset.form.errors.items())
+        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
         return HttpResponse(f"Invalid filter: {errors}\n", status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{condition.slug}-options.csv"'
-    writer = csv.writer(response)
-
-    def write(cells):
-        writer.writerow([safe_cell(c) for c in cells])
-
-    write(
-        [
-            "kind",
-            "slug",
-            "name",
-            "line",
-            "guidelines_disagree",
-            "positions",
-            "nnt",
-            "nnh",
-            "status",
-            "flags",
-            "may_also_help",
-            "dose_limits",
-            "interactions",
-            "sources",
-        ]
-    )
-    for o in result.options:
-        write(
-            [
-                o.kind,
-                o.slug,
-                o.name,
-                o.line,
-                "yes" if o.disagree else "no",
-                " | ".join(f"{p.source.short_name}: {p.line_label}, {p.strength_label}" for p in o.positions),
-                explorer.format_number(o.nnt),
-                explorer.format_number(o.nnh),
-                o.status,
-                " | ".join(
-                    f"{f.factor_name}: {f.level_label}{' (' + f.subject + ')' if f.subject else ''}" for f in o.flags
-                ),
-                ", ".join(b.factor_name for b in o.benefits),
-                " | ".join(limit.text for limit in o.dose_limits),
-                " | ".join(f"{other}: {i.severity_label} — {i.effect}" for other, i in o.interactions),
-                " ".join(s.key for s in o.sources),
-            ]
-        )
-    return response
+    return spreadsheet.explore_csv_response(result, f"{condition.slug}-options.csv")
 
 
 @require_GET
 @cache.cached_page
 def drug_detail(request, slug):
-    queryset = explorer.drug_queryset().prefetch_related(
+    queryset = m.Drug.objects.for_explorer().prefetch_related(
         explorer.published_sources(),
         Prefetch(
             "doses",
@@ -350,16 +257,21 @@ def source_detail(request, key):
 @require_GET
 @cache.cached_page
 def compare(request):
-    raw = request.GET.getlist("drugs")
-    slugs = list(dict.fromkeys(part.strip() for item in raw for part in item.split(",") if part.strip()))
+    """Two to four drugs side by side, each judged for the patient of the address (the plan's form and rules)."""
+    form, _data, result, _condition = forms.bind_plan(request)
+    slugs = list(result.criteria.drugs) if result else []
     error = ""
-    drugs = []
-    if len(slugs) > MAX_COMPARE:
+    if result is None:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    elif len(slugs) > MAX_COMPARE:
         error = f"Compare at most {MAX_COMPARE} drugs at a time."
-    elif slugs:
+    elif len(slugs) == 1:
+        error = "Choose at least two drugs to compare."
+    columns = []
+    if slugs and not error:
         found = {
             d.slug: d
-            for d in explorer.drug_queryset()
+            for d in m.Drug.objects.for_explorer()
             .filter(slug__in=slugs)
             .prefetch_related(
                 Prefetch(
@@ -368,40 +280,24 @@ def compare(request):
                 )
             )
         }
-        unknown = [s for s in slugs if s not in found]
-        if unknown:
-            error = "Unknown drug: " + ", ".join(unknown[:5])
-        else:
-            drugs = [(found[s], explorer.drug_info(found[s])) for s in slugs]
-            if len(drugs) < 2:
-                error = "Choose at least two drugs to compare."
+        columns = [(found[item.drug.slug], item) for item in result.items]
     choices = m.Drug.objects.published().only("slug", "generic_name")
     return render(
         request,
         "treatments/compare.html",
-        {"drugs": drugs, "error": error, "choices": choices, "selected": slugs},
+        {
+            "columns": columns,
+            "error": error,
+            "choices": choices,
+            "selected": slugs,
+            "patient": result.criteria.patient if result else None,
+            "form": form,
+        },
         status=400 if error else 200,
     )
 
 
 # --- plans and summaries ----------------------------------------------------------------------
-
-
-def build_plan(request):
-    """Bind the plan form to the query string and check the plan. Shared by page, summaries and PDF."""
-    kb_version = cache.request_version(request)
-    form = PlanForm(
-        request.GET,
-        drug_lookup=drug_lookup(request),
-        procedure_lookup=procedure_lookup(request),
-        factors=cache.patient_factors(kb_version),
-    )
-    if not form.is_valid():
-        return form, None, None, None
-    criteria = form.plan_criteria()
-    data = cache.plan_data(criteria, kb_version)
-    result = plan.check(data, criteria)
-    return form, data, result, form.condition
 
 
 def _query_string(**params):
@@ -417,11 +313,8 @@ def _plan_state(form):
     return _query_string(
         drugs=c.get("drugs") or [],
         procedures=c.get("procedures") or [],
-        current=c.get("current") or [],
         condition=[c.get("condition")],
-        age=[c.get("age")],
-        crcl=[c.get("crcl")],
-        factors=c.get("factors") or [],
+        **dict(form.patient_query()),
     )
 
 
@@ -437,7 +330,7 @@ def _plan_query(request, **changes):
 @require_GET
 @cache.cached_page
 def plan_page(request):
-    form, data, result, condition = build_plan(request)
+    form, data, result, condition = forms.bind_plan(request)
     context = {"form": form, "result": result, "condition": condition}
     if result is not None:
         chosen = list(result.criteria.drugs)
@@ -453,7 +346,7 @@ def plan_page(request):
 
 
 def _summary_context(request, pdf=False):
-    form, data, result, condition = build_plan(request)
+    form, data, result, condition = forms.bind_plan(request)
     if result is None:
         return None, form
     summary = plan.patient_summary(

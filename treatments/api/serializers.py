@@ -306,27 +306,77 @@ class PositionSerializer(serializers.Serializer):
 
 
 class FlagSerializer(serializers.Serializer):
-    factor = serializers.CharField(help_text="Patient factor slug.")
-    level = serializers.ChoiceField(choices=m.CautionLevel.choices)
+    key = serializers.CharField(help_text="The rule's key.")
+    applies_when = serializers.CharField(help_text="The rule's condition of use, e.g. 'CrCl < 30 mL/min'.")
+    certain = serializers.BooleanField(
+        help_text="False when the rule may apply: an input it needs is known only roughly (then status is caution)."
+    )
+    level = serializers.CharField(help_text="contraindicated, avoid, caution, adjust_dose, may_benefit, or a test.")
     text = serializers.CharField()
     subject = serializers.CharField(help_text="For a drug-class option: the member drug the flag is about.")
     sources = SourceKeysField()
 
 
 class DoseLimitSerializer(serializers.Serializer):
-    value = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
+    value = serializers.DecimalField(
+        max_digits=10, decimal_places=3, allow_null=True, help_text="The maximum daily dose for this patient."
+    )
     unit = serializers.CharField()
-    avoid = serializers.BooleanField()
+    avoid = serializers.BooleanField(help_text="The renal band says avoid.")
+    start = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
+    indication_max = serializers.DecimalField(
+        max_digits=10, decimal_places=3, allow_null=True, help_text="The maximum with normal kidney function."
+    )
+    basis = serializers.CharField(help_text="Where the indication's numbers come from.")
+    basis_kind = serializers.CharField(help_text="indication, general or other-indication.")
+    band = serializers.CharField(source="band_label", help_text="The renal band applied, if any.")
+    renal = serializers.BooleanField(help_text="A renal band lowered the maximum or says avoid.")
+    certain = serializers.BooleanField(help_text="False when kidney function spans several bands.")
+    dialysis_supplement = serializers.CharField()
     text = serializers.CharField()
     subject = serializers.CharField(help_text="For a drug-class option: the member drug.")
     sources = SourceKeysField()
 
 
-class MaxDailyDoseSerializer(serializers.Serializer):
-    value = serializers.DecimalField(max_digits=10, decimal_places=3, allow_null=True)
+class MaxDailyDoseSerializer(DoseLimitSerializer):
+    subject = None
+
+
+class MeasureSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=6, decimal_places=1)
     unit = serializers.CharField()
-    avoid = serializers.BooleanField()
-    text = serializers.CharField()
+    method = serializers.CharField(help_text="cockcroft-gault, entered or ckd-epi-2021.")
+    text = serializers.CharField(help_text="The equation and its inputs.")
+
+
+class PatientSerializer(serializers.Serializer):
+    """The patient as the explorer understood it: kidney function with its method, and warnings."""
+
+    age = serializers.IntegerField(allow_null=True)
+    sex = serializers.CharField()
+    crcl = MeasureSerializer(allow_null=True, help_text="The creatinine clearance doses use.")
+    egfr = MeasureSerializer(allow_null=True, help_text="CKD-EPI 2021, for information.")
+    dialysis = serializers.CharField()
+    child_pugh = serializers.CharField()
+    genotypes = serializers.SerializerMethodField()
+    factors = serializers.SerializerMethodField()
+    current = serializers.ListField(child=serializers.CharField(), help_text="Drug slugs.")
+    warnings = serializers.ListField(child=serializers.CharField())
+
+    def get_genotypes(self, patient) -> dict:
+        return dict(patient.genotypes)
+
+    def get_factors(self, patient) -> list[str]:
+        return sorted(patient.factors | patient.legacy)
+
+
+class MemberStatusSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=[(s, label) for s, label in explorer.STATUS_LABELS.items()])
+    already_taking = serializers.BooleanField()
+    flags = FlagSerializer(many=True)
+    dose_limit = DoseLimitSerializer(allow_null=True)
 
 
 class OptionInteractionSerializer(serializers.Serializer):
@@ -359,12 +409,17 @@ class OptionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[(s, label) for s, label in explorer.STATUS_LABELS.items()], help_text="For this patient."
     )
+    already_taking = serializers.BooleanField(help_text="A drug option the patient already takes.")
+    notices = FlagSerializer(many=True, help_text="Tests a rule asks for before starting, not done for this patient.")
     flags = FlagSerializer(many=True)
     benefits = FlagSerializer(many=True, help_text="Patient factors this option may also help.")
-    max_daily_dose = MaxDailyDoseSerializer(
-        allow_null=True, help_text="The renal dose limit at the given CrCl, for a drug option; null otherwise."
+    members = MemberStatusSerializer(
+        many=True, source="member_statuses", help_text="For a drug-class option: each member's own status."
     )
-    dose_limits = DoseLimitSerializer(many=True, help_text="Renal dose limits of the option's drugs at the CrCl.")
+    max_daily_dose = MaxDailyDoseSerializer(
+        allow_null=True, help_text="The drug option's maximum for this condition and patient; null otherwise."
+    )
+    dose_limits = DoseLimitSerializer(many=True, help_text="The maximum of each of the option's drugs.")
     interactions = OptionInteractionSerializer(many=True, help_text="With the current medications.")
     sources = SourceRefSerializer(many=True)
 
@@ -379,6 +434,7 @@ class WorkupSerializer(serializers.Serializer):
 
 class ExploreSerializer(serializers.Serializer):
     condition = ConditionSerializer()
+    patient = PatientSerializer()
     total = serializers.IntegerField(help_text="Options before the option filters.")
     options = OptionSerializer(many=True, help_text="In the explorer's order; contraindicated options last.")
     workup = WorkupSerializer(many=True)
@@ -393,6 +449,7 @@ class PlanItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=list(explorer.STATUS_LABELS.items()), help_text="For this patient.")
     flags = FlagSerializer(many=True)
     benefits = FlagSerializer(many=True)
+    notices = FlagSerializer(many=True)
     max_daily_dose = MaxDailyDoseSerializer(source="dose_limit", allow_null=True)
 
 
@@ -430,6 +487,7 @@ class ComplementSerializer(serializers.Serializer):
 
 
 class PlanCheckSerializer(serializers.Serializer):
+    patient = PatientSerializer(source="criteria.patient")
     worst_severity = serializers.CharField(help_text="The most severe pair or check, or empty.")
     items = PlanItemSerializer(many=True, help_text="Each plan drug for this patient.")
     pairs = PairSerializer(many=True, help_text="Interactions between plan drugs and current medicines.")

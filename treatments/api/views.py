@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from functools import wraps
 
+from django import forms as django_forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, Q
@@ -26,10 +27,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .. import cache as kb_cache
+from .. import forms, plan, spreadsheet
 from .. import models as m
-from .. import plan
-from .. import views as html_views
-from ..filters import AGE_MAX, AGE_MIN, CRCL_MAX, CRCL_MIN, ExplorerFilterSet
 from . import serializers as s
 from .filters import ConditionFilterSet, DrugFilterSet
 
@@ -192,7 +191,7 @@ def reject_unknown(request, parameters):
 
 
 def _choices(name):
-    return [value for value, _label in ExplorerFilterSet.base_filters[name].extra["choices"]]
+    return [value for value, _label in forms.ExplorerForm.base_fields[name].choices if value]
 
 
 def _list_parameter(name, description, enum=None):
@@ -204,18 +203,45 @@ def _list_parameter(name, description, enum=None):
     )
 
 
+def _number_parameter(name, field, description):
+    schema = {"type": "integer" if isinstance(field, django_forms.IntegerField) else "number"}
+    schema |= {"minimum": float(field.min_value), "maximum": float(field.max_value)}
+    return OpenApiParameter(name, schema, description=description)
+
+
+def _patient_parameters():
+    """The patient's parameters (``forms.PatientForm``), documented from the form's own fields and ranges."""
+    fields = forms.PatientForm.base_fields
+    return [
+        _number_parameter("age", fields["age"], "Age in years."),
+        OpenApiParameter("sex", str, enum=_patient_choices("sex"), description="For the kidney equations."),
+        _number_parameter("weight", fields["weight"], "Weight in kg (Cockcroft–Gault)."),
+        _number_parameter("height", fields["height"], "Height in cm (the obesity weight rule)."),
+        _number_parameter("scr", fields["scr"], "Serum creatinine in mg/dL (or scr_umol)."),
+        _number_parameter("scr_umol", fields["scr_umol"], "Serum creatinine in µmol/L (or scr)."),
+        _number_parameter("crcl", fields["crcl"], "Creatinine clearance in mL/min; overrides the estimate."),
+        OpenApiParameter("dialysis", str, enum=_patient_choices("dialysis"), description="hd or pd."),
+        OpenApiParameter("child_pugh", str, enum=_patient_choices("child_pugh"), description="a, b or c."),
+        *(
+            OpenApiParameter(
+                name, str, enum=_patient_choices(name), description=f"{gene.label} result; absent: not tested."
+            )
+            for name, gene in forms.GENE_FIELDS.items()
+        ),
+        _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
+        _list_parameter("current", "Current medicines: generic or brand names or slugs."),
+    ]
+
+
+def _patient_choices(name):
+    return [value for value, _label in forms.PatientForm.base_fields[name].choices if value]
+
+
 EXPLORE_PARAMETERS = [
     OpenApiParameter(
         "condition", {"type": "string", "pattern": f"^{SLUG}$"}, required=True, description="Condition slug."
     ),
-    OpenApiParameter("age", {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX}, description="Age in years."),
-    OpenApiParameter(
-        "crcl",
-        {"type": "integer", "minimum": CRCL_MIN, "maximum": CRCL_MAX},
-        description="Creatinine clearance, mL/min.",
-    ),
-    _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
-    _list_parameter("current", "Current medicines: drug slugs or generic names."),
+    *_patient_parameters(),
     _list_parameter("kind", "Only these kinds.", _choices("kind")),
     _list_parameter("line", "Only these lines.", _choices("line")),
     OpenApiParameter(
@@ -247,11 +273,19 @@ def explore(request):
     condition = m.Condition.objects.published().prefetch_related(_published_sources()).filter(slug=slug).first()
     if condition is None:
         raise ValidationError({"condition": ["No published condition has this slug."]})
-    data, filterset, result = html_views.explore(request, condition)
+    data, form, result = forms.bind_explorer(request, condition)
     if result is None:
-        raise ValidationError({field: list(errors) for field, errors in filterset.form.errors.items()})
-    current_names = {data.current_drugs[slug].name: slug for slug in result.criteria.current}
-    payload = {"condition": condition, "total": result.total, "options": result.options, "workup": result.workup}
+        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    if request.accepted_renderer.format == "csv":
+        return spreadsheet.explore_csv_response(result, f"{condition.slug}-options.csv")
+    current_names = {data.current_drugs[slug].name: slug for slug in result.patient.current}
+    payload = {
+        "condition": condition,
+        "patient": result.patient,
+        "total": result.total,
+        "options": result.options,
+        "workup": result.workup,
+    }
     return Response(s.ExploreSerializer(payload, context={"current_slugs": current_names}).data)
 
 
@@ -259,24 +293,18 @@ def explore(request):
 
 PLAN_PATIENT_PARAMETERS = [
     _list_parameter("drugs", "Drugs in the plan: slugs or generic names.", None),
-    OpenApiParameter("age", {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX}, description="Age in years."),
     OpenApiParameter(
-        "crcl", {"type": "integer", "minimum": CRCL_MIN, "maximum": CRCL_MAX}, description="Creatinine clearance."
+        "condition", {"type": "string", "pattern": f"^{SLUG}$"}, description="Condition slug: that indication's doses."
     ),
-    _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
-    _list_parameter("current", "Current medicines: drug slugs or generic names."),
+    *_patient_parameters(),
 ]
-SUMMARY_PARAMETERS = [
-    OpenApiParameter("condition", {"type": "string", "pattern": f"^{SLUG}$"}, description="Condition slug."),
-    *PLAN_PATIENT_PARAMETERS,
-    _list_parameter("procedures", "Procedure slugs in the plan."),
-]
+SUMMARY_PARAMETERS = [*PLAN_PATIENT_PARAMETERS, _list_parameter("procedures", "Procedure slugs in the plan.")]
 
 
 def _checked_plan(request, parameters):
     """Bind the plan form exactly as the plan page does (``views.build_plan``); errors become a 400."""
     reject_unknown(request, parameters)
-    form, data, result, condition = html_views.build_plan(request)
+    form, data, result, condition = forms.bind_plan(request)
     if result is None:
         # The plan form's only whole-form error is its size limit, which the drugs parameter sets.
         errors = {"drugs" if field == NON_FIELD_ERRORS else field: list(e) for field, e in form.errors.items()}
