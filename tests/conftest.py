@@ -100,8 +100,10 @@ def make_band(drug, source, crcl_min, crcl_max, max_dose=None, avoid=False, **ov
 
 
 def make_caution(factor, source, level, drug=None, drug_class=None, text="Reason.", **overrides):
+    """A rule on a yes/no factor (or None) and/or thresholds given as overrides (crcl_max=30, age_min=65…)."""
+    key = overrides.pop("key", f"{(drug or drug_class).slug}--rule-{next(_counter)}")
     caution = m.Caution.objects.create(
-        factor=factor, drug=drug, drug_class=drug_class, level=level, text=text, **_review(**overrides)
+        key=key, factor=factor, drug=drug, drug_class=drug_class, level=level, text=text, **_review(**overrides)
     )
     return cite(caution, source)
 
@@ -176,17 +178,16 @@ def world(db):
     make_dose(duloxetine, label, "120")
     make_band(duloxetine, label, 0, 30, avoid=True, note="Avoid in severe renal impairment.")
 
-    make_caution(factors["older-adult"], beers, m.CautionLevel.AVOID, drug_class=tcas, text="Strongly anticholinergic.")
+    make_caution(None, beers, m.CautionLevel.AVOID, drug_class=tcas, text="Strongly anticholinergic.", age_min=65)
+    hla_positive = {"gene": m.Gene.HLA_B1502, "phenotypes": ["positive"]}
     make_caution(
-        factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=carbamazepine, text="SJS/TEN."
+        None, label, m.CautionLevel.CONTRAINDICATED, drug=carbamazepine, text="SJS/TEN.", test_first=True, **hla_positive
     )
-    make_caution(
-        factors["hla-b-1502-positive"], label, m.CautionLevel.CONTRAINDICATED, drug=oxcarbazepine, text="SJS/TEN."
-    )
+    make_caution(None, label, m.CautionLevel.CONTRAINDICATED, drug=oxcarbazepine, text="SJS/TEN.", **hla_positive)
     make_caution(factors["pregnancy"], label, m.CautionLevel.CONTRAINDICATED, drug=valproate, text="Teratogenic.")
     make_caution(factors["epilepsy"], label, m.CautionLevel.CAUTION, drug=tramadol, text="Lowers seizure threshold.")
     make_caution(factors["depression"], neupsig, m.CautionLevel.MAY_BENEFIT, drug_class=snris, text="Antidepressant.")
-    make_caution(factors["renal-impairment"], label, m.CautionLevel.ADJUST_DOSE, drug=pregabalin, text="Reduce dose.")
+    make_caution(None, label, m.CautionLevel.ADJUST_DOSE, drug=pregabalin, text="Reduce dose.", crcl_max=60)
 
     for target in (gabapentinoids, snris, tcas):
         make_recommendation(pdn, neupsig, m.Line.FIRST, drug_class=target, nnt=Decimal("6.4"))
@@ -250,7 +251,7 @@ def grow(world, n=5):
         drug = make_drug(f"extra-drug-{i}", cls)
         make_dose(drug, label, "100")
         make_band(drug, label, 0, 30, "50")
-        make_caution(world["factors"]["older-adult"], label, m.CautionLevel.CAUTION, drug=drug)
+        make_caution(None, label, m.CautionLevel.CAUTION, drug=drug, age_min=65)
         make_recommendation(world["condition"], label, m.Line.SECOND, drug=drug)
         make_recommendation(world["condition"], label, m.Line.THIRD, drug_class=cls)
         make_interaction(f"extra-{i}", label, m.Severity.MODERATE, drug_a=drug, drug_b=world["drugs"]["pregabalin"])

@@ -4,15 +4,21 @@ from decimal import Decimal
 import pytest
 
 from treatments import explorer
-from treatments.explorer import Criteria
+from treatments.explorer import Filters, make_patient
 
 from .conftest import make_drug
 
+FILTER_FIELDS = set(Filters.__dataclass_fields__)
 
-def run(world, **criteria):
+
+def run(world, **inputs):
+    """Evaluate the world's condition for a patient (make_patient's inputs) with option filters (Filters')."""
     data = explorer.load_condition(world["condition"])
-    current = explorer.load_drugs(criteria.get("current", ())).items
-    return explorer.match(replace(data, current_drugs=current), Criteria(**criteria))
+    lookup = explorer.load_drugs(inputs.get("current", ()))
+    filters = Filters(**{k: v for k, v in inputs.items() if k in FILTER_FIELDS})
+    patient_inputs = {k: v for k, v in inputs.items() if k not in FILTER_FIELDS}
+    patient_inputs["current"] = tuple(lookup.resolve(patient_inputs.get("current", ()))[0])
+    return explorer.evaluate(replace(data, current_drugs=lookup.items), make_patient(**patient_inputs), filters)
 
 
 def option(result, slug, kind=None):
@@ -61,15 +67,17 @@ def test_pregabalin_band_edges(world, crcl, expected):
     assert option(run(world, crcl=crcl), "pregabalin", "drug").max_daily_dose.value == expected
 
 
-def test_no_crcl_means_no_dose_limit(world):
-    assert option(run(world), "pregabalin", "drug").dose_limits == ()
+def test_no_crcl_shows_the_indication_maximum_and_asks_for_kidney_function(world):
+    limit = option(run(world), "pregabalin", "drug").max_daily_dose
+    assert (limit.value, limit.renal, limit.needs_kidney_function) == (Decimal("600"), False, True)
+    assert "enter it" in limit.text
 
 
 def test_older_adult_flags_tricyclics_per_beers(world):
     result = run(world, age=72)
     amitriptyline = option(result, "amitriptyline")
     assert amitriptyline.status == explorer.AVOID
-    assert any(f.factor == "older-adult" and f.sources[0].key == "beers" for f in amitriptyline.flags)
+    assert any(f.applies_when == "Age ≥ 65" and f.sources[0].key == "beers" for f in amitriptyline.flags)
     tcas = option(result, "tricyclic-antidepressants")
     assert tcas.status == explorer.AVOID
 
@@ -79,7 +87,7 @@ def test_age_below_65_does_not_flag_tricyclics(world):
 
 
 def test_hla_b_1502_contraindicates_carbamazepine_and_lists_it_apart(world):
-    result = run(world, factors=frozenset({"hla-b-1502-positive"}))
+    result = run(world, genotypes={"hla_b1502": "positive"})
     carbamazepine = option(result, "carbamazepine")
     assert carbamazepine.status == explorer.CONTRAINDICATED
     assert carbamazepine in result.contraindicated
@@ -87,17 +95,36 @@ def test_hla_b_1502_contraindicates_carbamazepine_and_lists_it_apart(world):
     assert "SJS/TEN." in carbamazepine.flags[0].text
 
 
-def test_class_is_contraindicated_only_when_every_member_is(world):
-    factors = frozenset({"hla-b-1502-positive"})
-    assert option(run(world, factors=factors), "sodium-channel-blockers").status == explorer.CONTRAINDICATED
+def test_class_is_contraindicated_only_when_every_member_is_and_lists_each_members_status(world):
+    positive = {"hla_b1502": "positive"}
+    assert option(run(world, genotypes=positive), "sodium-channel-blockers").status == explorer.CONTRAINDICATED
     make_drug("lamotrigine", world["classes"]["sodium-channel-blockers"], generic_name="Lamotrigine")
-    scbs = option(run(world, factors=factors), "sodium-channel-blockers")
-    assert scbs.status == explorer.CAUTION
+    scbs = option(run(world, genotypes=positive), "sodium-channel-blockers")
+    assert scbs.status == explorer.OK  # as usable as its best member
+    assert {(mb.name, mb.status) for mb in scbs.member_statuses} == {
+        ("Carbamazepine", explorer.CONTRAINDICATED),
+        ("Lamotrigine", explorer.OK),
+        ("Oxcarbazepine", explorer.CONTRAINDICATED),
+    }
     assert {f.subject for f in scbs.flags} == {"Carbamazepine", "Oxcarbazepine"}
 
 
+def test_old_hla_factor_maps_onto_the_gene_result(world):
+    carbamazepine = option(run(world, factors=frozenset({"hla-b-1502-positive"})), "carbamazepine")
+    assert carbamazepine.status == explorer.CONTRAINDICATED
+
+
+@pytest.mark.parametrize(("result", "notices"), [(None, 1), ("negative", 0), ("positive", 0)])
+def test_carbamazepine_asks_for_the_hla_test_only_when_not_tested(world, result, notices):
+    genotypes = {"hla_b1502": result} if result else {}
+    carbamazepine = option(run(world, genotypes=genotypes), "carbamazepine")
+    assert len(carbamazepine.notices) == notices
+    if not result:
+        assert carbamazepine.status == explorer.OK and "HLA-B*15:02" in carbamazepine.notices[0].level_label
+
+
 def test_hide_contraindicated_removes_them(world):
-    result = run(world, factors=frozenset({"hla-b-1502-positive"}), hide_contraindicated=True)
+    result = run(world, genotypes={"hla_b1502": "positive"}, hide_contraindicated=True)
     assert result.contraindicated == ()
     assert "carbamazepine" not in [o.slug for o in result.options]
 
@@ -115,7 +142,7 @@ def test_epilepsy_flags_tramadol_for_seizure_threshold(world):
 
 def test_depression_shows_may_also_help_for_snris(world):
     snris = option(run(world, factors=frozenset({"depression"})), "snris")
-    assert [b.factor for b in snris.benefits] == ["depression"]
+    assert [b.applies_when for b in snris.benefits] == ["Depression"]
     assert snris.status == explorer.OK
 
 
@@ -176,14 +203,17 @@ def test_facet_counts_ignore_their_own_filter(world):
 def test_describe_sentence():
     sentence = explorer.describe(
         "Painful diabetic neuropathy",
-        Criteria(age=72, crcl=25, factors=frozenset({"depression"})),
+        make_patient(age=72, crcl=25, factors=frozenset({"depression"})),
         {"depression": "Depression"},
+        ["Tramadol"],
     )
-    assert sentence == "Options for painful diabetic neuropathy in a 72-year-old with CrCl 25 mL/min and depression"
+    assert sentence == (
+        "Options for painful diabetic neuropathy in a 72-year-old with CrCl 25 mL/min and depression, taking Tramadol"
+    )
 
 
 def test_describe_keeps_acronyms():
-    assert explorer.describe("CIDP", Criteria(), {}) == "Options for CIDP"
+    assert explorer.describe("CIDP", make_patient(), {}) == "Options for CIDP"
 
 
 def test_within_a_line_medicines_come_before_procedures_and_stronger_before_weaker(world):

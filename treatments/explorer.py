@@ -200,6 +200,10 @@ class Patient:
     def genotype(self, gene):
         return dict(self.genotypes).get(gene)
 
+    @property
+    def dialysis_label(self):
+        return m.Dialysis(self.dialysis).label.lower() if self.dialysis else ""
+
 
 def _round(value, places="1"):
     return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)

@@ -215,6 +215,18 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
             self.add_error("scr_umol", "Enter serum creatinine once: in mg/dL (scr) or in µmol/L (scr_umol), not both.")
         return cleaned
 
+    def number_fields(self):
+        return [self[name] for name in ("age", "weight", "height", "scr", "scr_umol", "crcl")]
+
+    def choice_fields(self):
+        return [self[name] for name in ("sex", "dialysis", "child_pugh")]
+
+    def gene_fields(self):
+        return [self[name] for name in GENE_FIELDS]
+
+    def genes_entered(self):
+        return any(self[name].value() or self[name].errors for name in GENE_FIELDS)
+
     def visible_factors(self):
         """The factor checkboxes to show: the yes/no factors, and a stand-in only when an old address ticked it."""
         ticked = set(self.data.getlist("factors")) if hasattr(self.data, "getlist") else set()
