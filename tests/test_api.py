@@ -239,7 +239,7 @@ def test_explore_returns_the_explorers_options_in_its_order(client, world):
     body = response.json()
     assert body["condition"]["slug"] == PDN
     data = explorer.load_condition(world["condition"])
-    expected = explorer.match(data, explorer.Criteria(age=72, crcl=25, factors=frozenset({"depression"})))
+    expected = explorer.evaluate(data, explorer.make_patient(age=72, crcl=25, factors=frozenset({"depression"})))
     assert [(o["kind"], o["slug"], o["status"]) for o in body["options"]] == [
         (o.kind, o.slug, o.status) for o in expected.options
     ]
@@ -270,26 +270,28 @@ def test_explore_crcl_20_caps_pregabalin_at_150_mg_a_day(client, world):
     assert pregabalin["max_daily_dose"]["unit"] == "mg/day"
     assert pregabalin["status"] == "caution"
     assert option(response, "gabapentinoids", "drug_class")["max_daily_dose"] is None  # drug options only
-    assert option(response, "tramadol")["max_daily_dose"] is None  # no renal band
+    assert option(response, "tramadol")["max_daily_dose"] is None  # no dose guidance, no renal band
 
 
-def test_explore_without_crcl_has_no_dose_limit(client, world):
-    assert option(get(client, "explore/", {"condition": PDN}), "pregabalin")["max_daily_dose"] is None
+def test_explore_without_crcl_gives_the_indication_maximum_unadjusted(client, world):
+    limit = option(get(client, "explore/", {"condition": PDN}), "pregabalin")["max_daily_dose"]
+    assert (limit["value"], limit["renal"], limit["band"]) == (600, False, "")
 
 
 def test_explore_hla_b_1502_makes_carbamazepine_contraindicated_and_last(client, world):
     response = get(client, "explore/", {"condition": PDN, "factors": "hla-b-1502-positive"})
     carbamazepine = option(response, "carbamazepine")
     assert carbamazepine["status"] == "contraindicated"
-    assert carbamazepine["flags"] == [
-        {
-            "factor": "hla-b-1502-positive",
-            "level": "contraindicated",
-            "text": "SJS/TEN.",
-            "subject": "",
-            "sources": ["label"],
-        }
-    ]
+    [flag] = carbamazepine["flags"]
+    assert {k: flag[k] for k in ("applies_when", "certain", "level", "text", "subject", "sources")} == {
+        "applies_when": "HLA-B*15:02 positive",
+        "certain": True,
+        "level": "contraindicated",
+        "text": "SJS/TEN.",
+        "subject": "",
+        "sources": ["label"],
+    }
+    assert response.json()["patient"]["genotypes"] == {"hla_b1502": "positive"}
     # Contraindicated options come last (the class, all of whose members are, and the drug).
     statuses = [o["status"] for o in response.json()["options"]]
     assert statuses[-2:] == ["contraindicated", "contraindicated"]
@@ -303,7 +305,7 @@ def test_explore_hla_b_1502_makes_carbamazepine_contraindicated_and_last(client,
 def test_explore_age_72_means_avoid_amitriptyline(client, world):
     amitriptyline = option(get(client, "explore/", {"condition": PDN, "age": 72}), "amitriptyline")
     assert amitriptyline["status"] == "avoid"
-    assert amitriptyline["flags"][0]["factor"] == "older-adult"
+    assert amitriptyline["flags"][0]["applies_when"] == "Age ≥ 65"
     assert amitriptyline["flags"][0]["sources"] == ["beers"]
 
 
@@ -366,9 +368,17 @@ def test_explore_filters(client, world, params, expected):
         ({}, "condition", "This parameter is required."),
         ({"condition": "no-such-condition"}, "condition", "No published condition has this slug."),
         ({"condition": "bad slug!"}, "condition", "Enter a condition slug."),
-        ({"condition": PDN, "crcl": "abc"}, "crcl", "Enter a whole number."),
-        ({"condition": PDN, "age": "9" * 40}, "age", "Ensure this value is less than or equal to 120."),
-        ({"condition": PDN, "age": "12"}, "age", "Ensure this value is greater than or equal to 18."),
+        ({"condition": PDN, "crcl": "abc"}, "crcl", "Enter creatinine clearance as a number."),
+        ({"condition": PDN, "crcl": "250"}, "crcl", "Creatinine clearance must be between 0 and 200 mL/min."),
+        ({"condition": PDN, "age": "9" * 40}, "age", "Age must be between 18 and 120 years."),
+        ({"condition": PDN, "age": "12"}, "age", "Age must be between 18 and 120 years."),
+        ({"condition": PDN, "scr": "0.9", "scr_umol": "80"}, "scr_umol", "Enter serum creatinine once"),
+        ({"condition": PDN, "scr": "31"}, "scr", "Serum creatinine must be between 0.1 and 30 mg/dL."),
+        ({"condition": PDN, "weight": "2"}, "weight", "Weight must be between 25 and 350 kg."),
+        ({"condition": PDN, "dialysis": "yes"}, "dialysis", "Select a valid choice."),
+        ({"condition": PDN, "child_pugh": "d"}, "child_pugh", "Select a valid choice."),
+        ({"condition": PDN, "cyp2c9": "ultrarapid"}, "cyp2c9", "Select a valid choice."),
+        ({"condition": PDN, "hla_b1502": "maybe"}, "hla_b1502", "Select a valid choice."),
         ({"condition": PDN, "factors": "not-a-factor"}, "factors", "Select a valid choice."),
         ({"condition": PDN, "current": "unobtainium"}, "current", "No published medicine is called “unobtainium”."),
         ({"condition": PDN, "line": "zeroth"}, "line", "Select a valid choice."),
@@ -494,6 +504,10 @@ def read_csv(response):
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
+def get_page_csv(client, slug, params):
+    return read_csv(client.get(f"/conditions/{slug}/options.csv", params))
+
+
 def test_list_as_csv(client, world):
     rows = read_csv(get(client, "drugs/", {"format": "csv", "search": "pregabalin"}))
     assert rows == [
@@ -527,7 +541,10 @@ def test_explore_as_csv_has_one_row_per_option_in_order(client, world):
         (o["kind"], o["slug"]) for o in get(client, "explore/", params).json()["options"]
     ]
     pregabalin = next(r for r in rows if r["slug"] == "pregabalin" and r["kind"] == "drug")
-    assert '"value":150' in pregabalin["max_daily_dose"]
+    assert "at most 150 mg/day" in pregabalin["dose_limits"]
+    # The page's download is the same export: the same columns and rows.
+    page = get_page_csv(client, PDN, params)
+    assert page == rows
 
 
 def test_errors_stay_json_when_csv_was_asked_for(client, world):

@@ -16,6 +16,7 @@ the API call them.
 """
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
@@ -30,7 +31,7 @@ AGE_MIN, AGE_MAX = 18, 120  # adult guidance only
 CRCL_MIN, CRCL_MAX = 0, 200  # mL/min
 WEIGHT_MIN, WEIGHT_MAX = 25, 350  # kg
 HEIGHT_MIN, HEIGHT_MAX = 120, 250  # cm
-SCR_MIN, SCR_MAX = "0.1", "30"  # mg/dL
+SCR_MIN, SCR_MAX = Decimal("0.1"), 30  # mg/dL
 SCR_UMOL_MIN, SCR_UMOL_MAX = 9, 2650  # µmol/L (0.1–30 mg/dL)
 GENE_FIELDS = {
     "hla_b1502": m.Gene.HLA_B1502,

@@ -170,13 +170,35 @@ class RenalDoseBandSerializer(serializers.ModelSerializer):
 
 
 class CautionSerializer(serializers.ModelSerializer):
-    factor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    """A rule with its own condition of use: every threshold given must hold."""
+
+    factor = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    applies_when = serializers.CharField(help_text="The condition of use in words.")
+    child_pugh = StringListField()
+    phenotypes = StringListField()
     sources = SourceRefSerializer(many=True)
 
     class Meta:
         model = m.Caution
-        fields = ["factor", "drug_class", "level", "text", "region", "sources"]
+        fields = [
+            "key",
+            "factor",
+            "drug_class",
+            "applies_when",
+            "crcl_min",
+            "crcl_max",
+            "dialysis",
+            "child_pugh",
+            "age_min",
+            "gene",
+            "phenotypes",
+            "test_first",
+            "level",
+            "text",
+            "region",
+            "sources",
+        ]
 
 
 class RegulatoryApprovalSerializer(serializers.ModelSerializer):
