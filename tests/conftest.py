@@ -181,7 +181,13 @@ def world(db):
     make_caution(None, beers, m.CautionLevel.AVOID, drug_class=tcas, text="Strongly anticholinergic.", age_min=65)
     hla_positive = {"gene": m.Gene.HLA_B1502, "phenotypes": ["positive"]}
     make_caution(
-        None, label, m.CautionLevel.CONTRAINDICATED, drug=carbamazepine, text="SJS/TEN.", test_first=True, **hla_positive
+        None,
+        label,
+        m.CautionLevel.CONTRAINDICATED,
+        drug=carbamazepine,
+        text="SJS/TEN.",
+        test_first=True,
+        **hla_positive,
     )
     make_caution(None, label, m.CautionLevel.CONTRAINDICATED, drug=oxcarbazepine, text="SJS/TEN.", **hla_positive)
     make_caution(factors["pregnancy"], label, m.CautionLevel.CONTRAINDICATED, drug=valproate, text="Teratogenic.")

@@ -400,7 +400,9 @@ def test_interactions_check_gives_the_plan_pages_result(client, world):
     response = get(client, "interactions/check/", params)
     assert response.status_code == 200
     body = response.json()
-    criteria = plan.PlanCriteria(drugs=("tramadol", "duloxetine", "amitriptyline"), age=72)
+    criteria = plan.PlanCriteria(
+        drugs=("tramadol", "duloxetine", "amitriptyline"), patient=explorer.make_patient(age=72)
+    )
     expected = plan.check(plan.load(criteria), criteria)
     assert [(p["a"], p["b"], p["severity"]) for p in body["pairs"]] == [(p.a, p.b, p.severity) for p in expected.pairs]
     assert [(c["code"], c["severity"], c["text"], c["drugs"]) for c in body["checks"]] == [
@@ -439,7 +441,7 @@ def test_beneficial_pair_shows_as_complementary(client, world):
         ("interactions/check/", {"drugs": "tramadol\x00"}, "drugs", "A name cannot contain control characters."),
         ("summary/", {"procedures": "scs\x00"}, "procedures", "A name cannot contain control characters."),
         ("summary/", {"condition": "pdn\x00"}, "condition", "Null characters are not allowed."),
-        ("interactions/check/", {"drugs": "tramadol", "age": "old"}, "age", "Enter a whole number."),
+        ("interactions/check/", {"drugs": "tramadol", "age": "old"}, "age", "Enter age as a number of whole years."),
         ("interactions/check/", {"drugs": "tramadol", "factors": "tall"}, "factors", "Select a valid choice."),
         ("interactions/check/", {"drugs": "tramadol", "procedures": "x"}, "procedures", "Unknown parameter."),
         (
@@ -623,7 +625,7 @@ QUERIES = {
     "sources/": 3,
     "patient-factors/": 3,
     "drugs/pregabalin/": 17,
-    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 24,
+    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 25,
     "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 17,
     f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 21,
 }

@@ -35,7 +35,7 @@ def publish_edit(client, obj, **changes):
 
 def test_the_second_request_is_served_from_the_cache(client, world, condition_url, django_assert_num_queries):
     client.get(condition_url, {"age": 72, "crcl": 25})
-    with django_assert_num_queries(4):  # a new query string: version, condition (+ sources), factors
+    with django_assert_num_queries(3):  # a new query string: version, condition (+ sources); factors are cached
         assert "Gabapentinoids" in client.get(condition_url, {"age": 73}).text
     with django_assert_num_queries(1):  # the same query, parameters in another order: version only
         assert "Gabapentinoids" in client.get(condition_url + "?crcl=25&age=72").text

@@ -20,7 +20,7 @@ import pytest
 from django.db import models as dj
 from django.db import transaction
 
-from treatments import knowledge_base
+from treatments import explorer, knowledge_base
 from treatments import models as m
 from treatments.validation import PATIENT_TEXT_FIELDS, is_valid_icd10, normalise_icd10, reading_grade
 
@@ -235,9 +235,10 @@ def test_drug_with_dose_guidance_has_exactly_one_default(slug):
 
 
 def _bands_by_region(slug):
+    """A drug's bands per region and indication (each indication's column of the label's table is its own)."""
     bands = defaultdict(list)
-    for band in m.RenalDoseBand.objects.filter(drug__slug=slug).order_by("crcl_min"):
-        bands[band.region].append(band)
+    for band in m.RenalDoseBand.objects.filter(drug__slug=slug).select_related("condition").order_by("crcl_min"):
+        bands[(band.region, band.condition.slug if band.condition else "any indication")].append(band)
     return bands
 
 
@@ -265,6 +266,7 @@ def test_renal_bands_never_allow_more_than_the_default_maximum(slug):
         for bands in _bands_by_region(slug).values()
         for band in bands
         if band.max_daily_dose is not None
+        and band.condition_id is None
         and default.max_daily_dose is not None
         and band.unit == default.unit
         and band.max_daily_dose > default.max_daily_dose
@@ -280,7 +282,8 @@ def test_renal_bands_use_the_default_dose_unit(slug):
     assert units <= {default.unit}, f"{slug}: bands in {units}, default dose in {default.unit}"
 
 
-# Renal limits read from the labels and Beers (brief §3.1-3.3, 3.13, 3.19-3.20, 3.25): (drug, CrCl, cap or "avoid").
+# Renal limits read from the labels and Beers (brief §3.1-3.3, 3.13, 3.19-3.20, 3.25): (drug, CrCl, cap or "avoid"),
+# for any indication without a column of its own; then the label's columns for particular indications.
 RENAL_LIMITS = [
     ("pregabalin", 90, Decimal(600)),
     ("pregabalin", 60, Decimal(600)),
@@ -304,10 +307,33 @@ RENAL_LIMITS = [
     ("slug", "crcl", "expected"), RENAL_LIMITS, ids=[f"{slug}-crcl-{crcl}" for slug, crcl, _e in RENAL_LIMITS]
 )
 def test_renal_limit_matches_the_label(slug, crcl, expected):
-    bands = [b for b in m.RenalDoseBand.objects.filter(drug__slug=slug) if b.contains(crcl)]
+    bands = [b for b in m.RenalDoseBand.objects.filter(drug__slug=slug, condition=None) if b.contains(crcl)]
     assert len(bands) == 1, f"{slug}: {len(bands)} bands contain CrCl {crcl}"
     got = "avoid" if bands[0].avoid else bands[0].max_daily_dose
     assert got == expected, f"{slug} at CrCl {crcl}: band says {got}, the label says {expected}"
+
+
+# The Lyrica label's renal table, one column per indication's maximum (the issue's DPN figures; 450 for fibromyalgia).
+INDICATION_RENAL_LIMITS = [
+    ("painful-diabetic-neuropathy", 90, Decimal(300)),
+    ("painful-diabetic-neuropathy", 45, Decimal(150)),
+    ("painful-diabetic-neuropathy", 20, Decimal(75)),
+    ("painful-diabetic-neuropathy", 10, Decimal(50)),
+    ("fibromyalgia", 90, Decimal(450)),
+    ("fibromyalgia", 45, Decimal(225)),
+    ("fibromyalgia", 20, Decimal(150)),
+    ("fibromyalgia", 10, Decimal(75)),
+]
+
+
+@pytest.mark.parametrize(("condition", "crcl", "expected"), INDICATION_RENAL_LIMITS)
+def test_pregabalin_indication_columns_match_the_label(condition, crcl, expected):
+    bands = [
+        b
+        for b in m.RenalDoseBand.objects.filter(drug__slug="pregabalin", condition__slug=condition)
+        if b.contains(crcl)
+    ]
+    assert [b.max_daily_dose for b in bands] == [expected]
 
 
 # --- NNT / NNH ----------------------------------------------------------------------------------
@@ -528,8 +554,10 @@ def test_drug_class_has_a_drug(slug):
 @pytest.mark.parametrize("key", SOURCES)
 def test_source_is_cited_by_something(key):
     source = m.Source.objects.get(key=key)
-    cited = m.Recommendation.objects.filter(guideline=source).exists() or any(
-        model.sources.through.objects.filter(source=source).exists() for model in _models_with_sources()
+    cited = (
+        key in explorer.KIDNEY_SOURCES  # cited by the kidney-function equations on every patient page
+        or m.Recommendation.objects.filter(guideline=source).exists()
+        or any(model.sources.through.objects.filter(source=source).exists() for model in _models_with_sources())
     )
     assert cited, f"{key} is cited by nothing: cite it, or retire it (status 'retired') if it is no longer used"
 
@@ -801,19 +829,31 @@ def test_every_nsaid_has_renal_bands():
 
 @pytest.mark.parametrize("slug", ["carbamazepine", "oxcarbazepine"])
 def test_hla_b_1502_positive_contraindicates(slug):
-    caution = m.Caution.objects.get(factor__slug="hla-b-1502-positive", drug__slug=slug)
+    caution = m.Caution.objects.get(gene=m.Gene.HLA_B1502, phenotypes=["positive"], drug__slug=slug)
     assert caution.level == m.CautionLevel.CONTRAINDICATED
 
 
 def test_tricyclics_carry_an_older_adult_caution():
-    caution = m.Caution.objects.get(factor__slug="older-adult", drug_class__slug="tricyclic-antidepressants")
+    caution = m.Caution.objects.get(age_min=65, drug_class__slug="tricyclic-antidepressants")
     assert caution.level == m.CautionLevel.AVOID  # Beers 2023: avoid (high quality, strong)
 
 
 def test_nsaids_are_avoided_below_crcl_30():
     """Brief §4 row 21 (Beers): NSAIDs and CrCl < 30 — represented as a renal caution and 'avoid' bands."""
-    caution = m.Caution.objects.get(factor__slug="renal-impairment", drug_class__slug="nsaids")
+    caution = m.Caution.objects.get(crcl_max=30, drug_class__slug="nsaids")
     assert caution.level in (m.CautionLevel.AVOID, m.CautionLevel.CONTRAINDICATED)
+    assert caution.age_min == 65  # Beers applies to adults aged 65 and over
+
+
+def test_no_published_rule_hangs_on_a_stand_in_factor():
+    """Kidney and liver function, age and HLA status are thresholds, never the old yes/no factors."""
+    offenders = m.Caution.objects.published().filter(factor__slug__in=m.PatientFactor.REPLACED_BY_INPUTS)
+    assert not offenders.exists(), list(offenders.values_list("key", flat=True))
+
+
+def test_every_rule_states_when_it_applies():
+    offenders = {c.key: c.rule_problems() for c in m.Caution.objects.published() if c.rule_problems()}
+    assert not offenders, offenders
 
 
 # --- the evidence brief's interaction pairs (§4) ----------------------------------------------------------

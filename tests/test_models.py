@@ -102,8 +102,8 @@ def test_deleting_a_class_with_drugs_is_protected():
 def test_natural_keys_round_trip():
     drug, source = make_drug("pregabalin"), make_source("label")
     band = make_band(drug, source, 15, 30, "150")
-    assert band.natural_key() == ("pregabalin", "US", 15)
-    assert m.RenalDoseBand.objects.get_by_natural_key("pregabalin", "US", 15) == band
+    assert band.natural_key() == ("pregabalin", "US", "", 15)  # "": the column for any indication
+    assert m.RenalDoseBand.objects.get_by_natural_key("pregabalin", "US", "", 15) == band
     rec = m.Recommendation.objects.create(
         condition=make_condition("pdn"), guideline=source, line="first", drug=drug, wording="x"
     )

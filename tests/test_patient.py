@@ -239,6 +239,7 @@ def test_form_builds_the_patient_with_old_factors_mapped():
 
 # --- the cases on the real knowledge base -------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real_kb(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():

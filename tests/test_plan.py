@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
 from treatments import models as m
-from treatments import plan
+from treatments import explorer, plan
 from treatments.validation import READING_GRADE_LIMIT, reading_grade
 
 from .conftest import make_class, make_drug, make_interaction, make_source
@@ -34,8 +36,13 @@ def plan_world(world):
     return world
 
 
-def checked(**criteria):
-    criteria = plan.PlanCriteria(**criteria)
+PLAN_FIELDS = {"drugs", "procedures", "condition", "condition_name"}
+
+
+def checked(**inputs):
+    """Check a plan: PlanCriteria's own fields, and the patient's inputs (explorer.make_patient)."""
+    patient = explorer.make_patient(**{k: v for k, v in inputs.items() if k not in PLAN_FIELDS})
+    criteria = plan.PlanCriteria(patient=patient, **{k: v for k, v in inputs.items() if k in PLAN_FIELDS})
     return plan.check(plan.load(criteria), criteria)
 
 
@@ -119,7 +126,10 @@ def test_plan_page_shows_the_warning_with_its_source(client, plan_world):
 def test_plan_page_bad_input_is_a_form_error(client, plan_world):
     response = client.get(reverse("treatments:plan"), {"drugs": "pregabalin,nonsense", "crcl": "x"})
     assert response.status_code == 400
-    assert "No published medicine is called “nonsense”" in response.text and "Enter a whole number" in response.text
+    assert (
+        "No published medicine is called “nonsense”" in response.text
+        and "Enter creatinine clearance as a number" in response.text
+    )
     assert 'value="nonsense"' in response.text  # given back in the box, to correct
 
 
@@ -216,4 +226,5 @@ def test_plan_takes_procedures_and_the_condition_by_name(client, plan_world):
 def test_plan_page_lists_no_catalogue_of_procedures_or_conditions(client, plan_world):
     """The page costs the same however many procedures and conditions there are: they are typed."""
     text = client.get(reverse("treatments:plan")).text
-    assert "<select" not in text
+    # The only lists are the patient's own short choices (sex, dialysis, Child–Pugh, gene results).
+    assert all(len(re.findall("<option", select)) <= 6 for select in re.findall(r"<select.*?</select>", text, re.S))

@@ -51,10 +51,10 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
 # recommendations (+ sources), the recommended drugs and class members with 9 prefetches (cautions +
 # sources, class cautions + sources, bands + sources, default doses + sources, schedules, approvals),
 # procedure indications (+ sources), work-up (+ sources), interactions touching them (+ sources),
-# patient factors for the form, the medicines entered (one lookup).
-CONDITION_QUERIES = 24
-# Warm data cache, new query string: the version, condition (+ sources prefetch), patient factors.
-CONDITION_QUERIES_WARM = 4
+# patient factors for the form, the medicines entered (one lookup), the source cited for duplication.
+CONDITION_QUERIES = 25
+# Warm data cache, new query string: the version, condition (+ sources prefetch); factors and medicines are cached.
+CONDITION_QUERIES_WARM = 3
 
 
 @pytest.mark.parametrize("extra", [0, 6])
@@ -75,12 +75,12 @@ def test_condition_page_query_count_is_constant(client, world, condition_url, dj
 @pytest.mark.parametrize(
     ("params", "field_error"),
     [
-        ({"crcl": "abc"}, "Enter a whole number."),
-        ({"age": "-5"}, "Ensure this value is greater than or equal to 18."),
+        ({"crcl": "abc"}, "Enter creatinine clearance as a number."),
+        ({"age": "-5"}, "Age must be between 18 and 120 years."),
         ({"factors": "not-a-factor"}, "Select a valid choice."),
         ({"current": "unobtainium"}, "No published medicine is called “unobtainium”."),
         ({"line": "zeroth"}, "Select a valid choice."),
-        ({"age": "9" * 40}, "Ensure this value is less than or equal to 120."),
+        ({"age": "9" * 40}, "Age must be between 18 and 120 years."),
         ({"current": "tramadol\x00"}, "A name cannot contain control characters."),
     ],
 )
@@ -208,17 +208,26 @@ def test_compare_two_drugs(client, world):
 
 
 @pytest.mark.parametrize(
-    ("drugs", "message"),
+    ("params", "message"),
     [
-        ("pregabalin", "at least two"),
-        ("pregabalin,nope", "Unknown drug: nope"),
-        ("a,b,c,d,e", "at most 4"),
+        ({"drugs": "pregabalin"}, "at least two"),
+        ({"drugs": "pregabalin,nope"}, "No published medicine is called “nope”"),
+        ({"drugs": "pregabalin,gabapentin,duloxetine,amitriptyline,tramadol"}, "at most 4"),
+        ({"drugs": "pregabalin,duloxetine", "age": "7"}, "Age must be between 18 and 120 years."),
     ],
 )
-def test_compare_bad_input(client, world, drugs, message):
-    response = client.get(reverse("treatments:compare"), {"drugs": drugs})
+def test_compare_bad_input(client, world, params, message):
+    response = client.get(reverse("treatments:compare"), params)
     assert response.status_code == 400
     assert message in response.text
+
+
+def test_compare_judges_each_drug_for_the_patient(client, world):
+    response = client.get(reverse("treatments:compare"), {"drugs": "pregabalin,duloxetine", "crcl": "20"})
+    assert response.status_code == 200
+    assert "For this patient" in response.text
+    assert "at most 150 mg/day at CrCl 15–29 mL/min" in response.text
+    assert 'badge status avoid">Avoid' in response.text  # duloxetine below CrCl 30
 
 
 def test_pages_send_a_strict_csp_and_load_only_their_own_script_files(client, condition_url):

@@ -88,7 +88,7 @@ BAND_EDGES = (15, 30, 60)  # the CrCl cut-offs the labels in the knowledge base 
 ALL_CHILD_PUGH = frozenset({"a", "b", "c"})
 
 # Where the kidney-function equations come from (keys in fixtures/sources.json).
-KIDNEY_SOURCES = ("cockcroft-gault-1976", "inker-2021-ckd-epi", "devine-1974-ibw")
+KIDNEY_SOURCES = ("cockcroft-gault-1976", "inker-2021-ckd-epi", "clincalc-crcl")
 
 
 @dataclass(frozen=True)
@@ -236,16 +236,16 @@ def dosing_weight(sex, weight, height):
     Devine IBW) when BMI is 30 or more and actual weight is above IBW. Without a height, actual weight."""
     weight = Decimal(weight)
     if height is None:
-        return weight, f"actual body weight {_round(weight, "0.1")} kg (no height given, so no obesity adjustment)"
+        return weight, f"actual body weight {_round(weight, '0.1')} kg (no height given, so no obesity adjustment)"
     bmi = weight / (Decimal(height) / 100) ** 2
     ibw = ideal_body_weight(sex, height)
     if bmi >= OBESE_BMI and weight > ibw:
         adjusted = ibw + Decimal("0.4") * (weight - ibw)
         return adjusted, (
-            f"adjusted body weight {_round(adjusted, "0.1")} kg (BMI {_round(bmi, "0.1")} ≥ {OBESE_BMI}: ideal "
-            f"{_round(ibw, "0.1")} kg + 0.4 × (actual {_round(weight, "0.1")} kg − ideal))"
+            f"adjusted body weight {_round(adjusted, '0.1')} kg (BMI {_round(bmi, '0.1')} ≥ {OBESE_BMI}: ideal "
+            f"{_round(ibw, '0.1')} kg + 0.4 × (actual {_round(weight, '0.1')} kg − ideal))"
         )
-    return weight, f"actual body weight {_round(weight, "0.1")} kg (BMI {_round(bmi, "0.1")})"
+    return weight, f"actual body weight {_round(weight, '0.1')} kg (BMI {_round(bmi, '0.1')})"
 
 
 def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=None, dialysis=""):
