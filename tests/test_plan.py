@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from treatments import models as m
 from treatments import explorer, plan
+from treatments import models as m
 from treatments.validation import READING_GRADE_LIMIT, reading_grade
 
 from .conftest import make_class, make_drug, make_interaction, make_source
