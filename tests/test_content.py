@@ -562,6 +562,11 @@ def test_source_is_cited_by_something(key):
     assert cited, f"{key} is cited by nothing: cite it, or retire it (status 'retired') if it is no longer used"
 
 
+def test_kidney_equation_sources_are_published_under_the_names_the_explorer_cites():
+    names = dict(m.Source.objects.published().filter(key__in=explorer.KIDNEY_SOURCES).values_list("key", "short_name"))
+    assert names == explorer.KIDNEY_SOURCES
+
+
 # --- coverage minimums (published records: what clinicians see) --------------------------------
 
 

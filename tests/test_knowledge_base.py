@@ -95,6 +95,48 @@ def test_an_uncited_caution_fails_validation(fixture_dir):
     assert m.Caution.objects.count() == 0
 
 
+def _rule(data, key):
+    return next(row["fields"] for row in data if row["fields"]["key"] == key)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"crcl_min": 40, "crcl_max": 30}, "The CrCl range is empty"),
+        ({"crcl_max": None}, "Say when the rule applies"),
+        ({"factor": ["renal-impairment"]}, "'renal-impairment' is a stand-in for a measured input"),
+        ({"crcl_max": None, "dialysis": "hd", "crcl_min": 10}, "A dialysis rule has no CrCl range"),
+        ({"child_pugh": ["d"]}, "Child–Pugh classes are a list"),
+        ({"gene": "cyp2d6", "phenotypes": ["positive"]}, "CYP2D6 results are"),
+    ],
+)
+def test_a_rule_whose_condition_of_use_matches_nobody_is_a_load_error_naming_it(fixture_dir, change, problem):
+    edit(fixture_dir, "cautions.json", lambda data: _rule(data, "duloxetine--crcl-below-30").update(change))
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert exc.value.file == "cautions.json"
+    assert "duloxetine--crcl-below-30" in exc.value.record
+    assert problem in exc.value.problem
+    assert m.Caution.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_indication_below_the_renal_tables_maximum_needs_its_own_column(fixture_dir):
+    def drop_dpn_column(data):
+        data[:] = [
+            row
+            for row in data
+            if not (row["model"] == "treatments.renaldoseband" and row["fields"]["condition"] is not None)
+        ]
+
+    edit(fixture_dir, "drugs.json", drop_dpn_column)
+    with pytest.raises(knowledge_base.KnowledgeBaseError) as exc:
+        knowledge_base.load(fixture_dir)
+    assert "pregabalin" in exc.value.record
+    assert "add that indication's column of the label's renal table" in exc.value.problem
+
+
 @pytest.mark.django_db
 def test_invalid_json_is_reported(fixture_dir):
     (fixture_dir / "conditions.json").write_text("[{not json")

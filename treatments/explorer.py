@@ -87,8 +87,15 @@ OBESE_BMI = 30  # kg/m²; from here Cockcroft–Gault uses adjusted body weight 
 BAND_EDGES = (15, 30, 60)  # the CrCl cut-offs the labels in the knowledge base use
 ALL_CHILD_PUGH = frozenset({"a", "b", "c"})
 
-# Where the kidney-function equations come from (keys in fixtures/sources.json).
-KIDNEY_SOURCES = ("cockcroft-gault-1976", "inker-2021-ckd-epi", "clincalc-crcl")
+# Where the kidney-function equations come from: key -> short name, as in fixtures/sources.json (a content test
+# checks both), so the pure evaluation can cite them without reading the database.
+KIDNEY_SOURCES = {
+    "cockcroft-gault-1976": "Cockcroft & Gault 1976",
+    "inker-2021-ckd-epi": "CKD-EPI 2021",
+    "clincalc-crcl": "ClinCalc CrCl",
+}
+CRCL_SOURCES = tuple((key, KIDNEY_SOURCES[key]) for key in ("cockcroft-gault-1976", "clincalc-crcl"))
+EGFR_SOURCES = (("inker-2021-ckd-epi", KIDNEY_SOURCES["inker-2021-ckd-epi"]),)
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class Measure:
     unit: str
     method: str  # "cockcroft-gault", "entered", "ckd-epi-2021"
     text: str  # the equation and inputs, in words
+    sources: tuple = ()  # (key, short name) of the equation's sources
 
 
 @dataclass(frozen=True)
@@ -260,6 +268,7 @@ def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=N
             "mL/min/1.73 m²",
             "ckd-epi-2021",
             f"CKD-EPI 2021 (race-free) from age {age}, {sex}, serum creatinine {_round(scr, '0.01')} mg/dL",
+            EGFR_SOURCES,
         )
         if weight is not None:
             used, rule = dosing_weight(sex, weight, height)
@@ -269,6 +278,7 @@ def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=N
                 "mL/min",
                 "cockcroft-gault",
                 f"Cockcroft–Gault from age {age}, {sex}, {rule}, serum creatinine {_round(scr, '0.01')} mg/dL",
+                CRCL_SOURCES if "adjusted" in rule else CRCL_SOURCES[:1],
             )
     if scr is not None and estimate is None:
         missing = [name for name, value in (("age", age), ("sex", sex), ("weight", weight)) if value in (None, "")]

@@ -21,9 +21,15 @@ def find_condition(page, base_url):
 
 
 def enter_patient(page):
+    """A 72-year-old woman, 50 kg, serum creatinine 1.6 mg/dL: Cockcroft–Gault CrCl 25 mL/min."""
     page.get_by_label("Age (years)").fill("72")
-    page.get_by_label("Creatinine clearance (mL/min)").fill("25")
+    page.get_by_label("Weight (kg)").fill("50")
+    page.get_by_label("Serum creatinine (mg/dL)").fill("1.6")
+    page.get_by_label("Sex").select_option("female")
     page.get_by_role("checkbox", name="Depression", exact=True).check()
+
+
+PATIENT_IN_URL = re.compile(r"age=72&weight=50&.*scr=1\.6&.*sex=female&.*factors=depression")
 
 
 def option(page, slug):
@@ -31,11 +37,16 @@ def option(page, slug):
 
 
 def assert_patient_cautions(page):
-    expect(page.locator(".describe")).to_contain_text("72")
+    expect(page.locator(".describe")).to_contain_text("72-year-old female with CrCl 25 mL/min")
+    echo = page.get_by_role("region", name="Kidney function and warnings")
+    expect(echo).to_contain_text("Creatinine clearance used for doses: 25 mL/min")
+    expect(echo).to_contain_text("Cockcroft–Gault from age 72, female, actual body weight 50")
+    expect(echo).to_contain_text("CKD-EPI 2021")
     pregabalin = option(page, "pregabalin")
-    expect(pregabalin.locator(".dose-limits")).to_contain_text("Renal dose limit: at most 150 mg/day at CrCl 15–29")
+    # The label's renal table, diabetic-neuropathy column (300 mg/day with normal kidney function).
+    expect(pregabalin.locator(".dose-limits")).to_contain_text("Renal dose limit: at most 75 mg/day at CrCl 15–29")
     amitriptyline = option(page, "amitriptyline")
-    expect(amitriptyline.locator(".flags")).to_contain_text("Avoid — Older adult")
+    expect(amitriptyline.locator(".flags")).to_contain_text("Avoid — Age ≥ 65")
 
 
 def build_plan(page, base_url):
@@ -44,7 +55,9 @@ def build_plan(page, base_url):
     tray = page.get_by_role("region", name="Your plan")
     expect(tray).to_contain_text("Your plan: Pregabalin, Duloxetine.")
     # Adding keeps the patient in the address.
-    expect(page).to_have_url(re.compile(r"age=72.*crcl=25.*factors=depression.*plan=pregabalin&plan=duloxetine"))
+    expect(page).to_have_url(
+        re.compile(r"age=72&factors=depression&plan=pregabalin&plan=duloxetine&scr=1\.6&sex=female&weight=50")
+    )
 
     tray.get_by_role("link", name="Check this plan for interactions").click()
     expect(page).to_have_url(re.compile(r"/plan/\?"))
@@ -69,9 +82,9 @@ def test_clinician_flow_updates_results_in_place_with_javascript(live_server, pa
     find_condition(page, live_server.url)
     page.evaluate("window.notReloaded = true")
 
-    with page.expect_response(lambda r: "crcl=25" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(lambda r: "depression" in r.url and r.request.headers.get("hx-request") == "true"):
         enter_patient(page)
-    expect(page).to_have_url(re.compile(r"age=72&crcl=25&factors=depression"))
+    expect(page).to_have_url(PATIENT_IN_URL)
     assert_patient_cautions(page)
     # htmx swapped #explorer in place: same document, so the marker survives.
     assert page.evaluate("window.notReloaded") is True
@@ -84,7 +97,26 @@ def test_clinician_flow_works_as_a_plain_form_without_javascript(live_server, no
     find_condition(page, live_server.url)
     enter_patient(page)
     page.get_by_role("button", name="Show options").click()
-    expect(page).to_have_url(re.compile(r"age=72&crcl=25&factors=depression"))
+    expect(page).to_have_url(PATIENT_IN_URL)
     assert_patient_cautions(page)
 
     build_plan(page, live_server.url)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_creatinine_typed_into_the_crcl_box_is_questioned(live_server, request, javascript):
+    page = request.getfixturevalue("page" if javascript else "no_js_page")
+    page.goto(live_server.url + PDN)
+    page.get_by_label("Creatinine clearance (mL/min)").fill("1.4")
+    page.get_by_role("button", name="Show options").click()
+    warnings = page.get_by_role("list", name="Check these inputs")
+    expect(warnings).to_contain_text("did you enter serum creatinine?")
+    expect(page.locator("article.option").first).to_be_visible()  # the result is still shown
+
+
+def test_an_out_of_range_age_is_an_error_next_to_the_field(live_server, no_js_page):
+    no_js_page.goto(live_server.url + PDN)
+    no_js_page.get_by_label("Age (years)").fill("7")
+    no_js_page.get_by_role("button", name="Show options").click()
+    expect(no_js_page.locator("#id_age-error")).to_have_text("Age must be between 18 and 120 years.")
+    expect(no_js_page.get_by_label("Age (years)")).to_have_attribute("aria-invalid", "true")

@@ -369,6 +369,10 @@ class MeasureSerializer(serializers.Serializer):
     unit = serializers.CharField()
     method = serializers.CharField(help_text="cockcroft-gault, entered or ckd-epi-2021.")
     text = serializers.CharField(help_text="The equation and its inputs.")
+    sources = serializers.SerializerMethodField(help_text="Source keys of the equation.")
+
+    def get_sources(self, measure) -> list[str]:
+        return [key for key, _name in measure.sources]
 
 
 class PatientSerializer(serializers.Serializer):
