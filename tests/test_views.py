@@ -189,6 +189,20 @@ def test_detail_pages_respond_and_show_review_date(client, world, name, arg):
     assert "Last reviewed" in response.text
 
 
+# The version, the record, then one query per prefetch of its page's QuerySet method (for_class_page: sources,
+# members, recommendations, cautions and their sources; for_procedure_page and for_diagnostic_page: sources,
+# indications or work-up rows and their sources).
+@pytest.mark.parametrize(
+    ("name", "arg", "queries"),
+    [("drug_class", "snris", 7), ("procedure", "spinal-cord-stimulation", 5), ("diagnostic", "hba1c", 5)],
+)
+@pytest.mark.parametrize("extra", [0, 5])
+def test_detail_page_query_count_is_constant(client, world, django_assert_num_queries, name, arg, queries, extra):
+    grow(world, extra)
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(f"treatments:{name}", args=[arg])).status_code == 200
+
+
 def test_source_page_lists_what_cites_it(client, world):
     response = client.get(reverse("treatments:source", args=["label"]))
     assert "Interactions" in response.text and "Tramadol" in response.text

@@ -791,9 +791,7 @@ class Result:
 # --- loading -------------------------------------------------------------------------------
 
 
-def published_sources():
-    """Prefetch of a record's sources that leaves out unpublished ones (drafts are never cited publicly)."""
-    return Prefetch("sources", queryset=m.Source.objects.published())
+published_sources = m.published_sources  # a prefetch of a record's published sources (drafts are never cited)
 
 
 def source_ref(source):

@@ -256,6 +256,11 @@ class ClinicalRecord(models.Model):
         return tuple(values)
 
 
+def published_sources(lookup="sources"):
+    """A prefetch of cited sources that leaves out unpublished ones (drafts are never cited publicly)."""
+    return models.Prefetch(lookup, queryset=Source.objects.published())
+
+
 def _sources_field():
     return models.ManyToManyField("Source", blank=True, related_name="+")
 
@@ -389,6 +394,24 @@ class Condition(ClinicalRecord):
         return [labels.get(s, s) for s in self.symptoms]
 
 
+class DrugClassQuerySet(ClinicalQuerySet):
+    def for_class_page(self):
+        """Published classes with their sources, published member drugs, the recommendations naming the
+        class (with condition and guideline) and its published cautions (with factor and sources)."""
+        return self.published().prefetch_related(
+            published_sources(),
+            models.Prefetch("drugs", queryset=Drug.objects.published()),
+            models.Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.published().select_related("condition", "guideline"),
+            ),
+            models.Prefetch(
+                "cautions",
+                queryset=Caution.objects.published().select_related("factor").prefetch_related(published_sources()),
+            ),
+        )
+
+
 class DrugClass(ClinicalRecord):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
@@ -398,6 +421,7 @@ class DrugClass(ClinicalRecord):
     description = models.TextField(blank=True)
     sources = _sources_field()
 
+    objects = NaturalKeyManager.from_queryset(DrugClassQuerySet)()
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
@@ -417,10 +441,8 @@ class DrugQuerySet(ClinicalQuerySet):
         drug and of its class (with factor and sources); renal bands (with indication and sources); every
         published dose row (``published_doses``, with indication and sources); schedules; approvals (with
         condition)."""
-        published_sources = models.Prefetch("sources", queryset=Source.objects.published())
-        cautions = (
-            Caution.objects.published().select_related("factor").prefetch_related(published_sources).order_by("key")
-        )
+        cited = published_sources()
+        cautions = Caution.objects.published().select_related("factor").prefetch_related(cited).order_by("key")
         return (
             self.published()
             .select_related("drug_class")
@@ -431,14 +453,12 @@ class DrugQuerySet(ClinicalQuerySet):
                     "renal_bands",
                     queryset=RenalDoseBand.objects.published()
                     .select_related("condition")
-                    .prefetch_related(published_sources)
+                    .prefetch_related(cited)
                     .order_by("-crcl_min"),
                 ),
                 models.Prefetch(
                     "doses",
-                    queryset=DoseGuidance.objects.published()
-                    .select_related("condition")
-                    .prefetch_related(published_sources),
+                    queryset=DoseGuidance.objects.published().select_related("condition").prefetch_related(cited),
                     to_attr="published_doses",
                 ),
                 models.Prefetch("schedules", queryset=ControlledSchedule.objects.published()),
@@ -446,6 +466,25 @@ class DrugQuerySet(ClinicalQuerySet):
                     "approvals", queryset=RegulatoryApproval.objects.published().select_related("condition")
                 ),
             )
+        )
+
+    def for_drug_page(self):
+        """``for_explorer()`` plus what the drug page shows: the drug's sources, every published dose row with
+        its sources (``all_doses``), the recommendations naming it (with condition and guideline), and the
+        sources of its approvals and schedules."""
+        return self.for_explorer().prefetch_related(
+            published_sources(),
+            models.Prefetch(
+                "doses",
+                queryset=DoseGuidance.objects.published().prefetch_related(published_sources()),
+                to_attr="all_doses",
+            ),
+            models.Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.published().select_related("condition", "guideline"),
+            ),
+            published_sources("approvals__sources"),
+            published_sources("schedules__sources"),
         )
 
 
@@ -690,6 +729,20 @@ class RegulatoryApproval(ClinicalRecord):
         return f"{self.drug}: {self.indication} ({self.region} {self.year or ''})".strip()
 
 
+class ProcedureQuerySet(ClinicalQuerySet):
+    def for_procedure_page(self):
+        """Published procedures with their sources and published indications (with condition and sources)."""
+        return self.published().prefetch_related(
+            published_sources(),
+            models.Prefetch(
+                "indications",
+                queryset=ProcedureIndication.objects.published()
+                .select_related("condition")
+                .prefetch_related(published_sources()),
+            ),
+        )
+
+
 class Procedure(ClinicalRecord):
     class Category(models.TextChoices):
         NERVE_BLOCK = "nerve_block", "Nerve or sympathetic block"
@@ -721,6 +774,7 @@ class Procedure(ClinicalRecord):
     patient_text = models.TextField(blank=True)
     sources = _sources_field()
 
+    objects = NaturalKeyManager.from_queryset(ProcedureQuerySet)()
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
@@ -731,6 +785,20 @@ class Procedure(ClinicalRecord):
 
     def get_absolute_url(self):
         return reverse("treatments:procedure", args=[self.slug])
+
+
+class DiagnosticQuerySet(ClinicalQuerySet):
+    def for_diagnostic_page(self):
+        """Published diagnostics with their sources and published work-up rows (with condition and sources)."""
+        return self.published().prefetch_related(
+            published_sources(),
+            models.Prefetch(
+                "workup_items",
+                queryset=WorkupItem.objects.published()
+                .select_related("condition")
+                .prefetch_related(published_sources()),
+            ),
+        )
 
 
 class Diagnostic(ClinicalRecord):
@@ -753,6 +821,7 @@ class Diagnostic(ClinicalRecord):
     patient_text = models.TextField(blank=True)
     sources = _sources_field()
 
+    objects = NaturalKeyManager.from_queryset(DiagnosticQuerySet)()
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:

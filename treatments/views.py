@@ -126,21 +126,7 @@ def condition_csv(request, slug):
 @require_GET
 @cache.cached_page
 def drug_detail(request, slug):
-    queryset = m.Drug.objects.for_explorer().prefetch_related(
-        explorer.published_sources(),
-        Prefetch(
-            "doses",
-            queryset=m.DoseGuidance.objects.published().prefetch_related(explorer.published_sources()),
-            to_attr="all_doses",
-        ),
-        Prefetch(
-            "recommendations",
-            queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
-        ),
-        Prefetch("approvals__sources", queryset=m.Source.objects.published()),
-        Prefetch("schedules__sources", queryset=m.Source.objects.published()),
-    )
-    drug = get_object_or_404(queryset, slug=slug)
+    drug = get_object_or_404(m.Drug.objects.for_drug_page(), slug=slug)
     info = explorer.drug_info(drug)
     interactions = list(explorer.interaction_refs([drug.pk], [drug.drug_class_id]))
     interactions.sort(key=lambda i: list(m.Severity.values).index(i.severity))
@@ -154,59 +140,21 @@ def drug_detail(request, slug):
 @require_GET
 @cache.cached_page
 def drug_class_detail(request, slug):
-    drug_class = get_object_or_404(
-        m.DrugClass.objects.published().prefetch_related(
-            explorer.published_sources(),
-            Prefetch("drugs", queryset=m.Drug.objects.published()),
-            Prefetch(
-                "recommendations",
-                queryset=m.Recommendation.objects.published().select_related("condition", "guideline"),
-            ),
-            Prefetch(
-                "cautions",
-                queryset=m.Caution.objects.published()
-                .select_related("factor")
-                .prefetch_related(explorer.published_sources()),
-            ),
-        ),
-        slug=slug,
-    )
+    drug_class = get_object_or_404(m.DrugClass.objects.for_class_page(), slug=slug)
     return render(request, "treatments/drug_class.html", {"drug_class": drug_class})
 
 
 @require_GET
 @cache.cached_page
 def procedure_detail(request, slug):
-    procedure = get_object_or_404(
-        m.Procedure.objects.published().prefetch_related(
-            explorer.published_sources(),
-            Prefetch(
-                "indications",
-                queryset=m.ProcedureIndication.objects.published()
-                .select_related("condition")
-                .prefetch_related(explorer.published_sources()),
-            ),
-        ),
-        slug=slug,
-    )
+    procedure = get_object_or_404(m.Procedure.objects.for_procedure_page(), slug=slug)
     return render(request, "treatments/procedure.html", {"procedure": procedure})
 
 
 @require_GET
 @cache.cached_page
 def diagnostic_detail(request, slug):
-    diagnostic = get_object_or_404(
-        m.Diagnostic.objects.published().prefetch_related(
-            explorer.published_sources(),
-            Prefetch(
-                "workup_items",
-                queryset=m.WorkupItem.objects.published()
-                .select_related("condition")
-                .prefetch_related(explorer.published_sources()),
-            ),
-        ),
-        slug=slug,
-    )
+    diagnostic = get_object_or_404(m.Diagnostic.objects.for_diagnostic_page(), slug=slug)
     return render(request, "treatments/diagnostic.html", {"diagnostic": diagnostic})
 
 

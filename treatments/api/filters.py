@@ -1,7 +1,7 @@
 """FilterSets for the API's lists, and a filter backend that rejects parameters it does not know.
 
-The explorer's own filters live in ``treatments.filters.ExplorerFilterSet``; the explore endpoint
-binds that FilterSet exactly as the HTML page does.
+The explorer's patient and option filters are a plain form (``treatments.forms.ExplorerForm``: it filters
+no queryset); the explore endpoint binds it exactly as the HTML page does (``forms.bind_explorer``).
 """
 
 import django_filters
