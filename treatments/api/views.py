@@ -302,7 +302,7 @@ SUMMARY_PARAMETERS = [*PLAN_PATIENT_PARAMETERS, _list_parameter("procedures", "P
 
 
 def _checked_plan(request, parameters):
-    """Bind the plan form exactly as the plan page does (``views.build_plan``); errors become a 400."""
+    """Bind the plan form exactly as the plan page does (``forms.bind_plan``); errors become a 400."""
     reject_unknown(request, parameters)
     form, data, result, condition = forms.bind_plan(request)
     if result is None:

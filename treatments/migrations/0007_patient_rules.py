@@ -9,14 +9,26 @@ REPLACED_BY_INPUTS = ("older-adult", "renal-impairment", "hepatic-impairment", "
 
 
 def key_rules(apps, schema_editor):
-    """Give every caution its key (<target>--<factor>) and retire the rules that hang on a stand-in factor."""
+    """Give every caution (and each of its history rows) its key, <target>--<factor>, and retire the rules
+    that hang on a stand-in factor."""
     Caution = apps.get_model("treatments", "Caution")
-    for caution in Caution.objects.select_related("factor", "drug", "drug_class"):
-        target = caution.drug.slug if caution.drug_id else caution.drug_class.slug
-        caution.key = f"{target}--{caution.factor.slug}"
-        if caution.factor.slug in REPLACED_BY_INPUTS:
+    HistoricalCaution = apps.get_model("treatments", "HistoricalCaution")
+    drugs = dict(apps.get_model("treatments", "Drug").objects.values_list("pk", "slug"))
+    classes = dict(apps.get_model("treatments", "DrugClass").objects.values_list("pk", "slug"))
+    factors = dict(apps.get_model("treatments", "PatientFactor").objects.values_list("pk", "slug"))
+
+    def key(row):
+        target = drugs.get(row.drug_id) if row.drug_id else classes.get(row.drug_class_id)
+        return f"{target}--{factors.get(row.factor_id)}"
+
+    for caution in Caution.objects.all():
+        caution.key = key(caution)
+        if factors.get(caution.factor_id) in REPLACED_BY_INPUTS:
             caution.status = "retired"
         caution.save(update_fields=["key", "status"])
+    for row in HistoricalCaution.objects.filter(key__isnull=True):
+        row.key = key(row)
+        row.save(update_fields=["key"])
 
 
 class Migration(migrations.Migration):
@@ -79,7 +91,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caution',
             name='key',
-            field=models.SlugField(help_text='Stable key, e.g. duloxetine--crcl-below-30.', max_length=120, null=True),
+            # No index yet: the AlterField below makes it unique (PostgreSQL would otherwise make the same
+            # "_like" index twice).
+            field=models.SlugField(db_index=False, help_text='Stable key, e.g. duloxetine--crcl-below-30.', max_length=120, null=True),
         ),
         migrations.AddField(
             model_name='caution',
