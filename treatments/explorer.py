@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from . import models as m
-from .validation import REGION_ORDER
 
 LINE_ORDER = [
     m.Line.FIRST,
@@ -830,7 +829,7 @@ def drug_info(drug):
     """A drug row loaded by ``Drug.objects.for_explorer()`` as plain, immutable data."""
     cautions = tuple(_caution_ref(c) for c in drug.cautions.all())
     class_cautions = tuple(_caution_ref(c, via_class=True) for c in drug.drug_class.cautions.all())
-    doses = sorted(drug.published_doses, key=lambda d: (not d.is_default, REGION_ORDER.get(d.region, 9), d.context))
+    doses = sorted(drug.published_doses, key=lambda d: d.display_order)
     return DrugInfo(
         slug=drug.slug,
         name=drug.generic_name,

@@ -30,6 +30,9 @@ class Region(models.TextChoices):
     INTL = "INTL", "International"
 
 
+REGION_ORDER = {Region.US: 0, Region.UK: 1, Region.EU: 2, Region.INTL: 3}
+
+
 class SiteOfAction(models.TextChoices):
     PERIPHERAL = "peripheral", "Peripheral"
     CENTRAL = "central", "Central"
@@ -596,6 +599,12 @@ class DoseGuidance(ClinicalRecord):
 
     def __str__(self):
         return f"{self.drug} — {self.context} ({self.region})"
+
+    @property
+    def display_order(self):
+        """A drug's dose rows are shown default first, then US, UK, EU, INTL, then by context (the explorer
+        shows the first row for a condition; the loader checks that row)."""
+        return (not self.is_default, REGION_ORDER.get(self.region, len(REGION_ORDER)), self.context)
 
     def clean(self):
         errors = {}

@@ -14,9 +14,6 @@ import textstat
 
 from . import models as m
 
-# The order the explorer shows a drug's dose rows in (explorer.drug_info sorts the same way).
-REGION_ORDER = {m.Region.US: 0, m.Region.UK: 1, m.Region.EU: 2, m.Region.INTL: 3}
-
 READING_GRADE_LIMIT = 8.0
 
 # Patient-facing text fields, by model.
@@ -222,7 +219,7 @@ def validate_knowledge_base():
     for band in m.RenalDoseBand.objects.select_related("drug", "condition"):
         bands[band.drug].append(band)
     for drug, drug_bands in bands.items():
-        shown_order = sorted(doses[drug.pk], key=lambda d: (not d.is_default, REGION_ORDER.get(d.region, 9), d.context))
+        shown_order = sorted(doses[drug.pk], key=lambda d: d.display_order)
         for message in drug_renal_problems(drug_bands, default_dose(doses[drug.pk]), shown_order):
             add(drug, message)
 
