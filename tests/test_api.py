@@ -703,3 +703,24 @@ def test_empty_csv_still_has_its_header_row(client, world):
     assert response.content.decode().startswith("kind,slug,name,line,")
     assert read_csv(get(client, "drugs/", {"search": "nothing-like-this", "format": "csv"})) == []
     assert get(client, "drugs/", {"search": "nothing-like-this", "format": "csv"}).content.startswith(b"slug,")
+
+
+def test_explore_returns_the_patient_with_kidney_function_method_and_warnings(client, world):
+    body = get(client, "explore/", {"condition": PDN, "age": 70, "sex": "female", "weight": 60, "scr": "1.4"}).json()
+    patient = body["patient"]
+    assert (patient["crcl"]["value"], patient["crcl"]["method"]) == (35, "cockcroft-gault")
+    assert (patient["egfr"]["value"], patient["egfr"]["method"]) == (40, "ckd-epi-2021")
+    assert patient["crcl"]["sources"] == ["cockcroft-gault-1976"]
+    assert patient["warnings"] == []
+    entered = get(client, "explore/", {"condition": PDN, "crcl": "1.4"}).json()["patient"]
+    assert entered["crcl"]["method"] == "entered" and entered["egfr"] is None
+    assert any("did you enter serum creatinine?" in w for w in entered["warnings"])
+
+
+def test_explore_kidney_edges_match_the_page(client, world):
+    """The API and the page give the same verdict at a band edge (one evaluation)."""
+    for crcl, status in (("29", "avoid"), ("30", "ok")):
+        api = option(get(client, "explore/", {"condition": PDN, "crcl": crcl}), "duloxetine")["status"]
+        page = client.get(f"/conditions/{PDN}/", {"crcl": crcl}).text
+        assert api == status
+        assert f'<article class="option status-{status}" aria-labelledby="opt-drug-duloxetine">' in page

@@ -1259,7 +1259,10 @@ def dose_limit(drug, patient, condition="", condition_name=""):
     value = band.max_daily_dose
     if indication_max is not None and (value is None or not same_unit or value > indication_max):
         value = indication_max if not band.avoid else None
-    lowered = band.avoid or (value is not None and (indication_max is None or value < indication_max))
+    # A band with no upper bound (CrCl ≥ 60) is normal kidney function: it never counts as a renal reduction.
+    lowered = band.avoid or (
+        value is not None and (value < indication_max if indication_max is not None else band.crcl_max is not None)
+    )
     label = band.label if certain else " or ".join(b.label for b in sorted(matching, key=lambda b: -b.crcl_min))
     return DoseLimit(
         **{
