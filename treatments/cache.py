@@ -107,6 +107,11 @@ def drugs(names, kb_version=None):
     return _lookup("drugs", explorer.load_drugs, names, kb_version)
 
 
+def drug_names(kb_version=None):
+    """``explorer.load_drug_names()``: every published drug name, for suggestions; cached per version."""
+    return _cached("drug-names", explorer.load_drug_names, kb_version)
+
+
 def procedures(names, kb_version=None):
     """``explorer.load_procedures(names)``, cached per set of names and knowledge-base version."""
     return _lookup("procedures", explorer.load_procedures, names, kb_version)

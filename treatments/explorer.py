@@ -7,6 +7,7 @@ cautions, dose limits, interactions and sources. The page, the CSV export, the A
 summary all call these functions, so they can never disagree.
 """
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -134,6 +135,21 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Medicine:
+    """A current medicine as typed: the drug it names (slug, or "" when not recognised), and for an
+    unrecognised name the close published names to offer ("did you mean …?"), never applied by themselves."""
+
+    text: str
+    slug: str = ""
+    name: str = ""
+    suggestions: tuple = ()  # (slug, name)
+
+    @property
+    def recognised(self):
+        return bool(self.slug)
+
+
+@dataclass(frozen=True)
 class Patient:
     """The patient in front of the clinician, from validated form data (``forms.PatientForm``); never a request.
 
@@ -153,8 +169,14 @@ class Patient:
     genotypes: tuple = ()  # ((gene, result), ...) for the genes tested
     factors: frozenset = frozenset()  # yes/no factors (never the stand-ins)
     legacy: frozenset = frozenset()  # stand-in factors an old address used
-    current: tuple = ()  # drug slugs of the current medicines
+    current: tuple = ()  # drug slugs of the recognised current medicines
+    medicines: tuple = ()  # Medicine for every current medicine as typed, recognised or not
     warnings: tuple = ()
+
+    @property
+    def unrecognised(self):
+        """The current medicines no published drug is called: listed back, never checked."""
+        return tuple(med for med in self.medicines if not med.recognised)
 
     @property
     def has_patient(self):
@@ -337,8 +359,10 @@ def make_patient(
     genotypes=(),
     factors=(),
     current=(),
+    medicines=(),
 ):
-    """A ``Patient`` from validated inputs: maps the stand-in factors, computes kidney function, collects warnings."""
+    """A ``Patient`` from validated inputs: maps the stand-in factors, computes kidney function, collects warnings.
+    ``current`` are the recognised medicines' slugs; ``medicines`` every entry as typed (``Medicine``)."""
     factors = frozenset(factors)
     legacy = factors & frozenset(m.PatientFactor.REPLACED_BY_INPUTS)
     genotypes = dict(genotypes)
@@ -390,6 +414,7 @@ def make_patient(
         factors=factors - legacy - frozenset(m.PatientFactor.REPLACED_BY_INPUTS),
         legacy=legacy,
         current=tuple(current),
+        medicines=tuple(medicines),
         warnings=tuple(warnings),
     )
 
@@ -616,6 +641,10 @@ class NameLookup:
             elif slug not in slugs:
                 slugs.append(slug)
         return slugs, unknown
+
+    def slug_of(self, value):
+        """The slug ``value`` names, or None."""
+        return self.names.get(value.strip().lower())
 
 
 # --- results -------------------------------------------------------------------------------
@@ -949,6 +978,31 @@ def load_drugs(names):
         for key in keys:
             by_name.setdefault(key, slug)
     return NameLookup(drugs, by_name)
+
+
+SUGGESTION_CUTOFF = 0.8  # difflib ratio: "gabapentn" → gabapentin (0.95), "hydroxyzine" ↛ hydralazine (0.64)
+MAX_SUGGESTIONS = 3
+
+
+def load_drug_names():
+    """Every published drug's generic and brand names, lower-cased, with the drug they name: the vocabulary
+    that misspellings are matched against. One query; cached per knowledge-base version."""
+    names = {}
+    for slug, generic, brands in m.Drug.objects.published().values_list("slug", "generic_name", "brand_names"):
+        for name in (generic, *brands):
+            names.setdefault(name.lower(), (slug, generic))
+    return names
+
+
+def suggest(text, vocabulary):
+    """Published drugs whose name is close to ``text`` (a misspelling), best first, as (slug, generic name).
+    Pure. A suggestion is only ever offered: the name stays unrecognised until the clinician picks one."""
+    wanted = text.strip().lower()
+    if not wanted or wanted in vocabulary:
+        return ()
+    close = difflib.get_close_matches(wanted, list(vocabulary), n=MAX_SUGGESTIONS * 2, cutoff=SUGGESTION_CUTOFF)
+    found = dict.fromkeys(vocabulary[name] for name in close)
+    return tuple(found)[:MAX_SUGGESTIONS]
 
 
 def load_procedures(names):

@@ -72,8 +72,11 @@ class DrugNamesField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, *, max_items=MAX_CURRENT_MEDICATIONS, **kwargs):
+    def __init__(self, *, max_items=MAX_CURRENT_MEDICATIONS, lenient=False, **kwargs):
+        """``lenient``: a name no published drug has is listed back as not recognised (with suggestions), not
+        an error — a patient's medication list never blanks the results."""
         self.max_items = max_items
+        self.lenient = lenient
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
@@ -100,13 +103,15 @@ class DrugNamesFormMixin:
     published drug has (also a field error)."""
 
     drug_lookup = None
-    chosen = unknown = {}  # until cleaned
+    drug_vocabulary = None  # () -> {lower-case name: (slug, generic name)}, read only for unknown names
+    chosen = unknown = medicines = {}  # until cleaned
     found = explorer.NameLookup({}, {})
 
     def clean(self):
         cleaned = super().clean()
-        self.chosen, self.unknown = {}, {}
-        names = {name: cleaned.get(name) or [] for name in self.drug_fields()}
+        self.chosen, self.unknown, self.medicines = {}, {}, {}
+        fields = self.drug_fields()
+        names = {name: cleaned.get(name) or [] for name in fields}
         self.found = self.drug_lookup([value for values in names.values() for value in values])
         for name, values in names.items():
             if name not in cleaned:
@@ -115,13 +120,31 @@ class DrugNamesFormMixin:
             cleaned[name] = slugs
             self.chosen[name] = [(slug, self.found.items[slug].name) for slug in slugs]
             self.unknown[name] = ", ".join(unknown)
-            if unknown:
+            if fields[name].lenient:
+                self.medicines[name] = self._medicines(values)
+            elif unknown:
                 self.add_error(
                     name,
                     "No published medicine is called " + _quoted(unknown) + ". "
                     "Enter a generic or brand name, for example pregabalin or Lyrica.",
                 )
         return cleaned
+
+    def _medicines(self, values):
+        """``explorer.Medicine`` for each name as typed, in order, one per drug; suggestions for the unknown."""
+        entries, seen = [], set()
+        vocabulary = None
+        for text in values:
+            slug = self.found.slug_of(text)
+            if slug:
+                if slug not in seen:
+                    seen.add(slug)
+                    entries.append(explorer.Medicine(text, slug, self.found.items[slug].name))
+                continue
+            if vocabulary is None:
+                vocabulary = self.drug_vocabulary() if self.drug_vocabulary else {}
+            entries.append(explorer.Medicine(text, suggestions=explorer.suggest(text, vocabulary)))
+        return tuple(entries)
 
     def drug_fields(self):
         return {name: f for name, f in self.fields.items() if isinstance(f, DrugNamesField)}
@@ -203,11 +226,12 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
     cyp2c19 = _gene_field(m.Gene.CYP2C19)
     cyp2c9 = _gene_field(m.Gene.CYP2C9)
     factors = MultiValueField(label="Patient factors", required=False, widget=forms.CheckboxSelectMultiple)
-    current = DrugNamesField(label="Current medicines")
+    current = DrugNamesField(label="Current medicines", lenient=True)
 
-    def __init__(self, data=None, *, drug_lookup, factors=()):
+    def __init__(self, data=None, *, drug_lookup, factors=(), drug_vocabulary=None):
         super().__init__(data)
         self.drug_lookup = drug_lookup
+        self.drug_vocabulary = drug_vocabulary
         self.fields["factors"].choices = list(factors) or [(slug, slug) for slug in m.PatientFactor.SLUGS]
 
     def clean(self):
@@ -252,6 +276,7 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
             genotypes={gene: c[name] for name, gene in GENE_FIELDS.items() if c.get(name)},
             factors=c.get("factors") or (),
             current=tuple(dict.fromkeys(c.get("current") or []))[:MAX_CURRENT_MEDICATIONS],
+            medicines=self.medicines.get("current", ()),
         )
 
     def patient_query(self):
@@ -260,6 +285,8 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
         pairs = []
         for name in PATIENT_PARAMETERS:
             value = c.get(name)
+            if name == "current" and name in self.medicines:  # unrecognised names stay, as typed
+                value = [med.slug or med.text for med in self.medicines[name]]
             values = value if isinstance(value, list) else [value]
             values = [explorer.format_number(v) if not isinstance(v, str) else v for v in values if v not in (None, "")]
             if values:
@@ -318,8 +345,8 @@ class ExplorerForm(PatientForm):
     controlled = forms.ChoiceField(label="Controlled substance", choices=[("", "Either"), *YES_NO], required=False)
     hide_contraindicated = forms.BooleanField(label="Hide contraindicated options", required=False)
 
-    def __init__(self, data=None, *, drug_lookup, factors=(), classes=(), guidelines=()):
-        super().__init__(data, drug_lookup=drug_lookup, factors=factors)
+    def __init__(self, data=None, *, drug_lookup, factors=(), classes=(), guidelines=(), drug_vocabulary=None):
+        super().__init__(data, drug_lookup=drug_lookup, factors=factors, drug_vocabulary=drug_vocabulary)
         self.fields["drug_class"].choices = list(classes)
         self.fields["guideline"].choices = [("", "All side by side"), *guidelines]
 
@@ -352,8 +379,8 @@ class PlanForm(PatientForm):
     procedures = DrugNamesField(label="Procedures in the plan")
     condition = forms.CharField(label="Condition (optional)", required=False, max_length=MAX_NAME_LENGTH)
 
-    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=()):
-        super().__init__(data, drug_lookup=drug_lookup, factors=factors)
+    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=(), drug_vocabulary=None):
+        super().__init__(data, drug_lookup=drug_lookup, factors=factors, drug_vocabulary=drug_vocabulary)
         self.procedure_lookup = procedure_lookup
         self.condition = None
 
@@ -415,6 +442,12 @@ def drug_lookup(request):
     return lambda names: cache.drugs(names, kb_version)
 
 
+def drug_vocabulary(request):
+    """() -> every published drug name (for "did you mean …?"), cached under this request's version."""
+    kb_version = cache.request_version(request)
+    return lambda: cache.drug_names(kb_version)
+
+
 def procedure_lookup(request):
     """Names -> ``explorer.NameLookup`` of procedures, cached under this request's knowledge-base version."""
     kb_version = cache.request_version(request)
@@ -430,6 +463,7 @@ def bind_explorer(request, condition):
     form = ExplorerForm(
         request.GET,
         drug_lookup=drug_lookup(request),
+        drug_vocabulary=drug_vocabulary(request),
         factors=cache.patient_factors(kb_version),
         classes=data.drug_classes,
         guidelines=[(g.key, g.short_name) for g in data.guidelines],
@@ -448,6 +482,7 @@ def bind_plan(request):
     form = PlanForm(
         request.GET,
         drug_lookup=drug_lookup(request),
+        drug_vocabulary=drug_vocabulary(request),
         procedure_lookup=procedure_lookup(request),
         factors=cache.patient_factors(kb_version),
     )

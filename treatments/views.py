@@ -99,6 +99,7 @@ def condition_detail(request, slug):
         factor_names = dict(form.fields["factors"].choices)
         current_names = [drug_names[s] for s in result.patient.current]
         context.update(
+            unrecognised=_unrecognised(request, result.patient),
             plan_slugs=plan_slugs,
             add_urls={s: "?" + _plan_query(request, plan=[*plan_slugs, s]) for s in drug_slugs if s not in plan_slugs},
             plan_url=reverse("treatments:plan")
@@ -248,6 +249,21 @@ def compare(request):
 # --- plans and summaries ----------------------------------------------------------------------
 
 
+def _unrecognised(request, patient):
+    """The current medicines no published drug is called, each with links that swap in a suggestion."""
+    typed = [med.slug or med.text for med in patient.medicines]
+    rows = []
+    for i, med in enumerate(patient.medicines):
+        if med.recognised:
+            continue
+        links = [
+            (name, "?" + _plan_query(request, current=[*typed[:i], slug, *typed[i + 1 :]]))
+            for slug, name in med.suggestions
+        ]
+        rows.append({"text": med.text, "suggestions": links})
+    return rows
+
+
 def _query_string(**params):
     query = QueryDict(mutable=True)
     for key, values in params.items():
@@ -283,6 +299,7 @@ def plan_page(request):
     if result is not None:
         chosen = list(result.criteria.drugs)
         context.update(
+            unrecognised=_unrecognised(request, result.criteria.patient),
             remove_urls={s: _plan_query(request, drugs=[d for d in chosen if d != s]) for s in chosen},
             remove_procedure_urls={
                 s: _plan_query(request, procedures=[p for p in result.criteria.procedures if p != s])

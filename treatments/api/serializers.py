@@ -375,6 +375,25 @@ class MeasureSerializer(serializers.Serializer):
         return [key for key, _name in measure.sources]
 
 
+class MedicineSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="As typed.")
+    ingredient = serializers.CharField(source="slug", allow_null=True, help_text="Drug slug, or null.")
+    recognised = serializers.BooleanField()
+    profiled = serializers.BooleanField(
+        source="recognised",
+        help_text="Its interactions are checked (every recognised medicine is in the knowledge base's pairs).",
+    )
+    suggestions = serializers.SerializerMethodField(help_text="For an unrecognised name: close drug slugs.")
+
+    def get_suggestions(self, medicine) -> list[str]:
+        return [slug for slug, _name in medicine.suggestions]
+
+    def to_representation(self, medicine):
+        data = super().to_representation(medicine)
+        data["ingredient"] = data["ingredient"] or None
+        return data
+
+
 class PatientSerializer(serializers.Serializer):
     """The patient as the explorer understood it: kidney function with its method, and warnings."""
 
@@ -386,8 +405,14 @@ class PatientSerializer(serializers.Serializer):
     child_pugh = serializers.CharField()
     genotypes = serializers.SerializerMethodField()
     factors = serializers.SerializerMethodField()
-    current = serializers.ListField(child=serializers.CharField(), help_text="Drug slugs.")
+    current = MedicineSerializer(
+        many=True, source="medicines", help_text="Every current medicine as typed, recognised or not."
+    )
+    unrecognised = serializers.SerializerMethodField(help_text="The texts no published medicine is called.")
     warnings = serializers.ListField(child=serializers.CharField())
+
+    def get_unrecognised(self, patient) -> list[str]:
+        return [med.text for med in patient.unrecognised]
 
     def get_genotypes(self, patient) -> dict:
         return dict(patient.genotypes)
