@@ -345,3 +345,20 @@ def test_class_card_lists_member_statuses_for_the_patient(real_kb):
     statuses = {mb.slug: mb.status for mb in snris.member_statuses}
     assert statuses["duloxetine"] == "avoid"
     assert snris.status == min(statuses.values(), key=explorer.STATUS_RANK.get)
+
+
+@pytest.mark.django_db
+def test_the_issues_examples_on_the_page_and_in_the_api(real_kb, client):
+    api = client.get("/api/v1/explore/", {"condition": PDN, "crcl": 55}).json()
+    duloxetine = next(o for o in api["options"] if o["slug"] == "duloxetine" and o["kind"] == "drug")
+    pregabalin = next(o for o in api["options"] if o["slug"] == "pregabalin" and o["kind"] == "drug")
+    assert duloxetine["status"] == "ok"
+    assert (pregabalin["max_daily_dose"]["value"], pregabalin["max_daily_dose"]["renal"]) == (150, True)
+    page = client.get(f"/conditions/{PDN}/", {"crcl": 55}).text
+    assert '<article class="option status-ok" aria-labelledby="opt-drug-duloxetine">' in page
+    assert "at most 150 mg/day at CrCl 30–59 mL/min" in page
+    phn = client.get("/api/v1/explore/", {"condition": PHN}).json()
+    pregabalin = next(o for o in phn["options"] if o["slug"] == "pregabalin" and o["kind"] == "drug")
+    assert pregabalin["max_daily_dose"]["value"] == 600
+    tn = client.get("/api/v1/explore/", {"condition": TN, "hla_b1502": "positive"}).json()
+    assert {o["slug"]: o["status"] for o in tn["options"] if o["kind"] == "drug"}["phenytoin"] == "avoid"
