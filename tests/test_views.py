@@ -288,3 +288,10 @@ def test_current_medicines_are_entered_by_brand_or_generic_name(client, conditio
     # The chosen medicines come back as ticked boxes, by slug, with an empty box to add another.
     assert 'name="current" value="duloxetine" id="id_current_0" checked' in response.text
     assert 'name="current" id="id_current" value=""' in response.text
+
+
+def test_stand_in_factors_show_only_when_an_old_address_ticks_them(client, condition_url):
+    assert 'value="renal-impairment"' not in client.get(condition_url).text
+    old = client.get(condition_url, {"factors": "renal-impairment,depression"}).text
+    assert re.search(r'<input type="checkbox" name="factors" value="renal-impairment"[^>]*checked', old)
+    assert "may apply" in old  # the stand-in's CrCl range only partly covers duloxetine's CrCl < 30 rule

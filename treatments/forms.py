@@ -57,8 +57,19 @@ PATIENT_PARAMETERS = (
 )
 
 
+class CommaCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Check boxes that read comma lists (?f=a,b) as well as repeated parameters, so the boxes of an address
+    written either way come back ticked."""
+
+    def value_from_datadict(self, data, files, name):
+        values = super().value_from_datadict(data, files, name) or []
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 class MultiValueField(forms.MultipleChoiceField):
     """Accepts repeated parameters (?f=a&f=b, as an HTML form sends) and comma lists (?f=a,b)."""
+
+    widget = CommaCheckboxSelectMultiple
 
     def to_python(self, value):
         values = super().to_python(value)
@@ -225,7 +236,7 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
     cyp2d6 = _gene_field(m.Gene.CYP2D6)
     cyp2c19 = _gene_field(m.Gene.CYP2C19)
     cyp2c9 = _gene_field(m.Gene.CYP2C9)
-    factors = MultiValueField(label="Patient factors", required=False, widget=forms.CheckboxSelectMultiple)
+    factors = MultiValueField(label="Patient factors", required=False, widget=CommaCheckboxSelectMultiple)
     current = DrugNamesField(label="Current medicines", lenient=True)
 
     def __init__(self, data=None, *, drug_lookup, factors=(), drug_vocabulary=None):
@@ -254,7 +265,7 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
 
     def visible_factors(self):
         """The factor checkboxes to show: the yes/no factors, and a stand-in only when an old address ticked it."""
-        ticked = set(self.data.getlist("factors")) if hasattr(self.data, "getlist") else set()
+        ticked = set(self["factors"].value() or ())
         return [
             box
             for box in self["factors"]
@@ -320,7 +331,7 @@ KIND_CHOICES = list(explorer.KIND_LABELS.items())
 
 
 def _multi(label, choices=()):
-    return MultiValueField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
+    return MultiValueField(label=label, choices=choices, required=False, widget=CommaCheckboxSelectMultiple)
 
 
 class ExplorerForm(PatientForm):
