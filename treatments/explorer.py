@@ -1376,11 +1376,6 @@ def _dedupe(items, key):
     return tuple(out)
 
 
-def member_status(drug, patient, data, flags, limit):
-    """A drug's own verdict for this patient: its rules, its renal limit, and what its current medicines mean."""
-    return _worse(worst_status(flags, [limit] if limit else []), current_medicine_status(drug, patient, data))
-
-
 def current_medicine_flags(drug, patient, data):
     """Flags for a drug the patient already takes (none: it is marked as taken) or that duplicates one: another
     drug of the same class as a current medicine adds side effects without a new mechanism."""
@@ -1402,10 +1397,6 @@ def current_medicine_flags(drug, patient, data):
             )
         )
     return flags
-
-
-def current_medicine_status(drug, patient, data):
-    return worst_status(current_medicine_flags(drug, patient, data))
 
 
 def _interactions_with_current(target, patient, data):
