@@ -261,20 +261,25 @@ def ckd_epi_2021(age, sex, scr):
 
 
 def dosing_weight(sex, weight, height):
-    """(weight used, rule in words). Actual body weight; adjusted body weight (IBW + 0.4 × (actual − IBW),
-    Devine IBW) when BMI is 30 or more and actual weight is above IBW. Without a height, actual weight."""
+    """(weight used, rule in words, adjusted?). Actual body weight; adjusted body weight (IBW + 0.4 × (actual −
+    IBW), Devine IBW) when BMI is 30 or more and actual weight is above IBW. Without a height, actual weight."""
     weight = Decimal(weight)
     if height is None:
-        return weight, f"actual body weight {_round(weight, '0.1')} kg (no height given, so no obesity adjustment)"
+        return (
+            weight,
+            f"actual body weight {_round(weight, '0.1')} kg (no height given, so no obesity adjustment)",
+            False,
+        )
     bmi = weight / (Decimal(height) / 100) ** 2
     ibw = ideal_body_weight(sex, height)
     if bmi >= OBESE_BMI and weight > ibw:
         adjusted = ibw + Decimal("0.4") * (weight - ibw)
-        return adjusted, (
+        rule = (
             f"adjusted body weight {_round(adjusted, '0.1')} kg (BMI {_round(bmi, '0.1')} ≥ {OBESE_BMI}: ideal "
             f"{_round(ibw, '0.1')} kg + 0.4 × (actual {_round(weight, '0.1')} kg − ideal))"
         )
-    return weight, f"actual body weight {_round(weight, '0.1')} kg (BMI {_round(bmi, '0.1')})"
+        return adjusted, rule, True
+    return weight, f"actual body weight {_round(weight, '0.1')} kg (BMI {_round(bmi, '0.1')})", False
 
 
 def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=None, dialysis=""):
@@ -292,14 +297,14 @@ def kidney_function(age=None, sex="", weight=None, height=None, scr=None, crcl=N
             EGFR_SOURCES,
         )
         if weight is not None:
-            used, rule = dosing_weight(sex, weight, height)
-            value = _round(cockcroft_gault(age, sex, used, scr), "1")
+            weight_used, rule, adjusted = dosing_weight(sex, weight, height)
+            value = _round(cockcroft_gault(age, sex, weight_used, scr), "1")
             estimate = Measure(
                 value,
                 "mL/min",
                 "cockcroft-gault",
                 f"Cockcroft–Gault from age {age}, {sex}, {rule}, serum creatinine {_round(scr, '0.01')} mg/dL",
-                CRCL_SOURCES if "adjusted" in rule else CRCL_SOURCES[:1],
+                CRCL_SOURCES if adjusted else CRCL_SOURCES[:1],
             )
     if scr is not None and estimate is None:
         missing = [name for name, value in (("age", age), ("sex", sex), ("weight", weight)) if value in (None, "")]
@@ -1376,7 +1381,7 @@ def _dedupe(items, key):
     return tuple(out)
 
 
-def current_medicine_flags(drug, patient, data):
+def current_medicine_flags(drug, patient, data, subject=""):
     """Flags for a drug the patient already takes (none: it is marked as taken) or that duplicates one: another
     drug of the same class as a current medicine adds side effects without a new mechanism."""
     flags = []
@@ -1393,7 +1398,7 @@ def current_medicine_flags(drug, patient, data):
                 f"Same class as {other.name}, which the patient already takes ({other.class_name}): switch "
                 f"from {other.name} rather than add {drug.name}.",
                 data.duplication_sources,
-                drug.name,
+                subject,
             )
         )
     return flags
@@ -1431,7 +1436,7 @@ def match_target(target, patient, data):
         own = [c for c in drug.cautions if not c.via_class]
         subject = drug.name if target.kind == KIND_DRUG_CLASS else ""
         f, b, n = patient_flags(own, patient, subject=subject)
-        f += current_medicine_flags(drug, patient, data)
+        f += current_medicine_flags(drug, patient, data, subject)
         limit = dose_limit(drug, patient, data.slug, condition_name)
         flags += f
         benefits += b

@@ -67,13 +67,10 @@ class CommaCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
 
 
 class MultiValueField(forms.MultipleChoiceField):
-    """Accepts repeated parameters (?f=a&f=b, as an HTML form sends) and comma lists (?f=a,b)."""
+    """Accepts repeated parameters (?f=a&f=b, as an HTML form sends) and comma lists (?f=a,b): its check
+    boxes split them (``CommaCheckboxSelectMultiple``)."""
 
     widget = CommaCheckboxSelectMultiple
-
-    def to_python(self, value):
-        values = super().to_python(value)
-        return [part.strip() for item in values for part in item.split(",") if part.strip()]
 
 
 class DrugNamesField(forms.Field):
@@ -236,7 +233,7 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
     cyp2d6 = _gene_field(m.Gene.CYP2D6)
     cyp2c19 = _gene_field(m.Gene.CYP2C19)
     cyp2c9 = _gene_field(m.Gene.CYP2C9)
-    factors = MultiValueField(label="Patient factors", required=False, widget=CommaCheckboxSelectMultiple)
+    factors = MultiValueField(label="Patient factors", required=False)
     current = DrugNamesField(label="Current medicines", lenient=True)
 
     def __init__(self, data=None, *, drug_lookup, factors=(), drug_vocabulary=None):
@@ -331,7 +328,7 @@ KIND_CHOICES = list(explorer.KIND_LABELS.items())
 
 
 def _multi(label, choices=()):
-    return MultiValueField(label=label, choices=choices, required=False, widget=CommaCheckboxSelectMultiple)
+    return MultiValueField(label=label, choices=choices, required=False)
 
 
 class ExplorerForm(PatientForm):
@@ -377,10 +374,6 @@ class ExplorerForm(PatientForm):
             controlled=None if not controlled else controlled == "yes",
             hide_contraindicated=bool(c.get("hide_contraindicated")),
         )
-
-
-# Parameter names of each form, for the API's "unknown parameter" check and its schema.
-EXPLORER_PARAMETERS = tuple(ExplorerForm.base_fields)
 
 
 class PlanForm(PatientForm):
@@ -439,9 +432,6 @@ class PlanForm(PatientForm):
             condition=c.get("condition") or "",
             condition_name=self.condition.name if self.condition else "",
         )
-
-
-PLAN_PARAMETERS = tuple(PlanForm.base_fields)
 
 
 # --- binding a request ------------------------------------------------------------------------------
