@@ -312,7 +312,7 @@ def test_haemodialysis_gives_the_lowest_band_and_the_supplement(real_kb):
 @pytest.mark.django_db
 def test_hla_b1502_positive_flags_phenytoin_and_contraindicates_carbamazepine(real_kb):
     result = evaluate(TN, genotypes={"hla_b1502": "positive"})
-    assert drug(result, "phenytoin").status == "avoid"
+    assert drug(result, "phenytoin").status == "contraindicated"  # CPIC 2020: do not use if phenytoin-naive
     assert drug(result, "carbamazepine").status == "contraindicated"
     negative = evaluate(TN, genotypes={"hla_b1502": "negative"})
     assert drug(negative, "carbamazepine").status == "ok" and not drug(negative, "carbamazepine").notices
@@ -361,4 +361,4 @@ def test_the_issues_examples_on_the_page_and_in_the_api(real_kb, client):
     pregabalin = next(o for o in phn["options"] if o["slug"] == "pregabalin" and o["kind"] == "drug")
     assert pregabalin["max_daily_dose"]["value"] == 600
     tn = client.get("/api/v1/explore/", {"condition": TN, "hla_b1502": "positive"}).json()
-    assert {o["slug"]: o["status"] for o in tn["options"] if o["kind"] == "drug"}["phenytoin"] == "avoid"
+    assert {o["slug"]: o["status"] for o in tn["options"] if o["kind"] == "drug"}["phenytoin"] == "contraindicated"
