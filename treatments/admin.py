@@ -533,7 +533,41 @@ class InteractionAdmin(ClinicalAdmin):
     list_filter = ("severity", "older_adult_only", "status")
     list_select_related = ("drug_a", "class_a", "drug_b", "class_b")
     search_fields = ("key", "drug_a__generic_name", "drug_b__generic_name", "class_a__name", "class_b__name")
-    autocomplete_fields = ("drug_a", "class_a", "drug_b", "class_b", "sources")
+    autocomplete_fields = ("drug_a", "class_a", "drug_b", "class_b", "overrides", "sources")
+
+
+class MedicinePropertyInline(ClinicalInline):
+    model = m.MedicineProperty
+    fields = ("property", "level", "score", "note", "sources", "status")
+    autocomplete_fields = ("sources",)
+
+
+@admin.register(m.Medicine)
+class MedicineAdmin(ClinicalAdmin):
+    list_display = ("name", "slug", "rxcui", "atc_code", "drug", "drug_class", "us_rank", "profiled", "status")
+    list_filter = ("profiled", "drug_class", "status")
+    list_select_related = ("drug", "drug_class")
+    search_fields = ("name", "slug", "other_names", "brand_names_us", "brand_names_uk", "rxcui", "atc_code")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("drug", "drug_class", "ingredients", "sources")
+    inlines = [MedicinePropertyInline]
+
+
+@admin.register(m.MedicineProperty)
+class MedicinePropertyAdmin(ClinicalAdmin):
+    list_display = ("medicine", "property", "level", "score", "status")
+    list_filter = ("property", "level", "status")
+    list_select_related = ("medicine",)
+    search_fields = ("medicine__name", "property", "note")
+    autocomplete_fields = ("medicine", "sources")
+
+
+@admin.register(m.MechanismRule)
+class MechanismRuleAdmin(ClinicalAdmin):
+    list_display = ("key", "name", "severity", "older_adult_only", "status")
+    list_filter = ("severity", "older_adult_only", "status")
+    search_fields = ("key", "name", "effect")
+    autocomplete_fields = ("sources",)
 
 
 @admin.register(m.DoseGuidance)

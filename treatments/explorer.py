@@ -8,6 +8,8 @@ summary all call these functions, so they can never disagree.
 """
 
 import difflib
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -983,6 +985,34 @@ def load_drugs(names):
         for key in keys:
             by_name.setdefault(key, slug)
     return NameLookup(drugs, by_name)
+
+
+# Words that name a salt, a strength or a dosage form, not the medicine: "Duloxetine HCl 30 mg capsules" is
+# duloxetine. Only ever dropped from a name that keeps another word (see ``name_keys``).
+SALT_WORDS = frozenset(
+    """acetate besilate besylate bitartrate bromide calcium citrate dihydrate dipropionate fumarate furoate
+    hcl hbr hyclate hydrobromide hydrochloride hydrate magnesium maleate mesilate mesylate monohydrate
+    phosphate potassium propionate sodium succinate sulfate sulphate tartrate trihydrate valerate""".split()
+)
+FORM_WORDS = frozenset(
+    """tablet tablets tab tabs capsule capsules cap caps oral solution suspension syrup liquid injection
+    cream gel ointment patch plaster spray er xr xl sr cr mr la dr ec odt ir modified extended delayed
+    release prolonged film coated dispersible chewable mg mcg ug microgram micrograms g ml iu unit units""".split()
+)
+
+
+def name_keys(text):
+    """(exact, plain) matching keys of a medicine name: case, accents and punctuation ignored ("Co-codamol" and
+    "cocodamol" meet), and, for ``plain``, salt, strength and form words dropped ("Duloxetine HCl 30 mg" →
+    "duloxetine"). A name made only of such words keeps them ("sodium" stays "sodium"). Two names can share a
+    plain key ("potassium chloride" and "sodium chloride" are both "chloride"), so recognition tries the
+    exact key first and uses a plain key only when one medicine has it. Pure."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    tokens = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", folded)
+    exact = "".join(tokens)
+    kept = [t for t in tokens if t not in FORM_WORDS and not re.fullmatch(r"[0-9.]+(mg|mcg|g|ml|%)?", t)]
+    plain = [t for t in kept if t not in SALT_WORDS] or kept
+    return exact, "".join(plain) or exact
 
 
 SUGGESTION_CUTOFF = 0.8  # difflib ratio: "gabapentn" → gabapentin (0.95), "hydroxyzine" ↛ hydralazine (0.64)

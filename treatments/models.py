@@ -1125,6 +1125,288 @@ def gene_label(gene, results):
     return f"{Gene(gene).label} " + " or ".join(labels.get(r, r).lower() for r in results)
 
 
+class Property(models.TextChoices):
+    """A mechanism a medicine has, for interaction checks by mechanism (``MedicineProperty``, ``MechanismRule``)."""
+
+    SEROTONERGIC = "serotonergic", "Serotonergic"
+    MAO_INHIBITOR = "mao-inhibitor", "MAO inhibitor"
+    OPIOID = "opioid", "Opioid"
+    BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine"
+    Z_DRUG = "z-drug", "Z-drug hypnotic"
+    SEDATING_ANTIHISTAMINE = "sedating-antihistamine", "Sedating antihistamine"
+    ANTIPSYCHOTIC = "antipsychotic", "Antipsychotic"
+    GABAPENTINOID = "gabapentinoid", "Gabapentinoid"
+    MUSCLE_RELAXANT = "muscle-relaxant", "Skeletal muscle relaxant"
+    BARBITURATE = "barbiturate", "Barbiturate"
+    BEERS_CNS_ACTIVE = "beers-cns-active", "CNS-active (Beers 2023)"
+    QT_PROLONGING = "qt-prolonging", "QT prolonging"
+    ANTICHOLINERGIC = "anticholinergic", "Anticholinergic (ACB score)"
+    CYP1A2_INHIBITOR = "cyp1a2-inhibitor", "CYP1A2 inhibitor"
+    CYP2C9_INHIBITOR = "cyp2c9-inhibitor", "CYP2C9 inhibitor"
+    CYP2C19_INHIBITOR = "cyp2c19-inhibitor", "CYP2C19 inhibitor"
+    CYP2D6_INHIBITOR = "cyp2d6-inhibitor", "CYP2D6 inhibitor"
+    CYP3A4_INHIBITOR = "cyp3a4-inhibitor", "CYP3A4 inhibitor"
+    PGP_INHIBITOR = "pgp-inhibitor", "P-gp inhibitor"
+    CYP1A2_INDUCER = "cyp1a2-inducer", "CYP1A2 inducer"
+    CYP2C9_INDUCER = "cyp2c9-inducer", "CYP2C9 inducer"
+    CYP2C19_INDUCER = "cyp2c19-inducer", "CYP2C19 inducer"
+    CYP3A4_INDUCER = "cyp3a4-inducer", "CYP3A4 inducer"
+    PGP_INDUCER = "pgp-inducer", "P-gp inducer"
+    CYP1A2_SUBSTRATE = "cyp1a2-substrate", "CYP1A2 substrate"
+    CYP2C9_SUBSTRATE = "cyp2c9-substrate", "CYP2C9 substrate"
+    CYP2C19_SUBSTRATE = "cyp2c19-substrate", "CYP2C19 substrate"
+    CYP2D6_SUBSTRATE = "cyp2d6-substrate", "CYP2D6 substrate"
+    CYP3A4_SUBSTRATE = "cyp3a4-substrate", "CYP3A4 substrate"
+    PGP_SUBSTRATE = "pgp-substrate", "P-gp substrate"
+    CYP2D6_ACTIVATED = "cyp2d6-activated", "Activated by CYP2D6"
+    CYP2C19_ACTIVATED = "cyp2c19-activated", "Activated by CYP2C19"
+    ANTICOAGULANT = "anticoagulant", "Anticoagulant"
+    ANTIPLATELET = "antiplatelet", "Antiplatelet"
+    NSAID = "nsaid", "NSAID"
+    SEROTONIN_REUPTAKE_INHIBITOR = "serotonin-reuptake-inhibitor", "Serotonin reuptake inhibitor"
+    HYPONATRAEMIA = "hyponatraemia", "Can cause hyponatraemia"
+    SEIZURE_THRESHOLD = "seizure-threshold", "Lowers the seizure threshold"
+    HORMONAL_CONTRACEPTIVE = "hormonal-contraceptive", "Hormonal contraceptive"
+    CONTRACEPTIVE_INDUCER = "contraceptive-inducer", "Makes hormonal contraception fail"
+
+
+class PropertyLevel(models.TextChoices):
+    NONE = "", "—"
+    STRONG = "strong", "strong"
+    MODERATE = "moderate", "moderate"
+    WEAK = "weak", "weak"
+    SENSITIVE = "sensitive", "sensitive"
+    LABEL = "label", "named in its label"
+    KNOWN = "known", "known risk"
+    POSSIBLE = "possible", "possible risk"
+    CONDITIONAL = "conditional", "conditional risk"
+
+
+def _levels(*levels):
+    return frozenset(levels)
+
+
+_INHIBITION = _levels(PropertyLevel.STRONG, PropertyLevel.MODERATE, PropertyLevel.WEAK)
+_SUBSTRATE = _levels(PropertyLevel.SENSITIVE, PropertyLevel.MODERATE, PropertyLevel.LABEL)
+# The levels each property takes ("" only: a yes/no property).
+PROPERTY_LEVELS = {
+    p: (
+        _INHIBITION
+        if p.endswith(("-inhibitor", "-inducer"))
+        else _SUBSTRATE
+        if p.endswith("-substrate")
+        else _levels(PropertyLevel.KNOWN, PropertyLevel.POSSIBLE, PropertyLevel.CONDITIONAL)
+        if p == Property.QT_PROLONGING
+        else _levels(PropertyLevel.NONE)
+    )
+    for p in Property.values
+}
+ACB_SCORES = (1, 2, 3)
+
+
+def parse_property_spec(spec):
+    """ "property" or "property:level" -> (property, level or None for any level); ValueError if unknown."""
+    prop, _, level = str(spec).partition(":")
+    if prop not in PROPERTY_LEVELS:
+        raise ValueError(f"unknown property '{prop}'")
+    if level and level not in PROPERTY_LEVELS[prop]:
+        raise ValueError(f"'{prop}' has no level '{level}' (levels: {', '.join(sorted(PROPERTY_LEVELS[prop]))})")
+    return prop, level or None
+
+
+class MedicineQuerySet(ClinicalQuerySet):
+    def for_vocabulary(self):
+        """Published medicines with what recognition and the mechanism checks read: the knowledge-base drug
+        it is (with its names and class), its class, its ingredients and its published properties."""
+        return (
+            self.published()
+            .select_related("drug__drug_class", "drug_class")
+            .prefetch_related(
+                models.Prefetch("ingredients", queryset=Medicine.objects.published().only("slug")),
+                models.Prefetch(
+                    "properties",
+                    queryset=MedicineProperty.objects.published().only("medicine_id", "property", "level", "score"),
+                ),
+            )
+        )
+
+
+class Medicine(ClinicalRecord):
+    """One active ingredient (or a combination product of several) as patients take it: every name it is
+    known by, its identifiers, and (through ``properties``) its interaction profile by mechanism.
+
+    A knowledge-base drug is a medicine too (``drug``, same slug), so one vocabulary recognises both."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=200, help_text="Generic name as shown, e.g. 'Metformin'.")
+    other_names = models.JSONField(
+        default=list, blank=True, help_text="Other generic names: INN, BAN or USAN variants, salts (not brands)."
+    )
+    brand_names_us = models.JSONField(default=list, blank=True)
+    brand_names_uk = models.JSONField(default=list, blank=True)
+    rxcui = models.CharField("RxCUI", max_length=12, blank=True, help_text="RxNorm ingredient concept.")
+    atc_code = models.CharField("ATC code", max_length=7, blank=True)
+    unii = models.CharField("UNII", max_length=10, blank=True, help_text="FDA substance identifier.")
+    ingredients = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="products",
+        help_text="For a combination product: its ingredients (each a medicine of its own).",
+    )
+    drug = models.OneToOneField(
+        Drug,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="medicine",
+        help_text="The knowledge-base drug this medicine is (same slug).",
+    )
+    drug_class = models.ForeignKey(
+        DrugClass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="medicines",
+        help_text="The knowledge-base class it belongs to, so class-level interactions and duplication apply.",
+    )
+    us_rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Rank among US prescriptions.")
+    england_rank = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Rank among items dispensed in England."
+    )
+    profiled = models.BooleanField(
+        default=False,
+        help_text="Its interaction profile was reviewed against every mechanism list: a property it lacks, it "
+        "does not have.",
+    )
+    sources = _sources_field()
+
+    objects = NaturalKeyManager.from_queryset(MedicineQuerySet)()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def record_problems(self):
+        """What makes the record wrong (the loader and the admin use it)."""
+        problems = []
+        for field in ("other_names", "brand_names_us", "brand_names_uk"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(f"{field} is a list of names.")
+        if self.drug_id and self.drug.slug != self.slug:
+            problems.append(f"A knowledge-base drug's medicine has the drug's slug ('{self.drug.slug}').")
+        if self.rxcui and not self.rxcui.isdigit():
+            problems.append("An RxCUI is a number.")
+        return problems
+
+    def clean(self):
+        problems = self.record_problems()
+        if problems:
+            raise ValidationError(problems)
+
+
+class MedicineProperty(ClinicalRecord):
+    """One cited mechanism of a medicine: "fluoxetine is a strong CYP2D6 inhibitor (FDA table)"."""
+
+    medicine = models.ForeignKey(Medicine, on_delete=models.CASCADE, related_name="properties")
+    property = models.CharField(max_length=32, choices=Property.choices)
+    level = models.CharField(max_length=12, choices=PropertyLevel.choices, blank=True)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Anticholinergic burden (ACB) score, 1–3; only for that property."
+    )
+    note = models.CharField(max_length=400, blank=True, help_text="What the source says, in a sentence.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("medicine__slug", "property")
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["medicine__name", "property"]
+        verbose_name_plural = "medicine properties"
+        constraints = [
+            models.UniqueConstraint(fields=["medicine", "property"], name="treatments_medicineproperty_unique"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=3),
+                name="treatments_medicineproperty_acb_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.medicine}: {self.label()}"
+
+    def label(self):
+        text = self.get_property_display()
+        if self.level:
+            text += f" ({self.get_level_display()})"
+        if self.score:
+            text += f" {self.score}"
+        return text
+
+    def rule_problems(self):
+        problems = []
+        allowed = PROPERTY_LEVELS.get(self.property, frozenset())
+        if self.level not in allowed:
+            levels = ", ".join(sorted(level or "none" for level in allowed))
+            problems.append(f"'{self.property}' takes the levels: {levels}.")
+        if (self.property == Property.ANTICHOLINERGIC) != (self.score is not None):
+            problems.append("An ACB score (1–3) is given for 'anticholinergic' and only for it.")
+        return problems
+
+    def clean(self):
+        problems = self.rule_problems()
+        if problems:
+            raise ValidationError(problems)
+
+
+class MechanismRule(ClinicalRecord):
+    """A pair check derived from profiles: one medicine with a property on the left and another with a
+    property on the right (e.g. MAO inhibitor + serotonergic drug). A curated ``Interaction`` for the same pair
+    that lists the rule in ``overrides`` replaces it."""
+
+    key = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=200)
+    left = models.JSONField(help_text='Property specs, "property" or "property:level", e.g. "cyp2d6-inhibitor:strong".')
+    right = models.JSONField(help_text="Property specs for the other medicine.")
+    severity = models.CharField(max_length=16, choices=[c for c in Severity.choices if c[0] != Severity.BENEFICIAL])
+    effect = models.TextField()
+    mechanism = models.TextField(blank=True)
+    management = models.TextField(blank=True)
+    older_adult_only = models.BooleanField(default=False, help_text="Applies only to adults aged 65 or over.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("key",)
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.name
+
+    def rule_problems(self):
+        problems = []
+        for side in ("left", "right"):
+            specs = getattr(self, side)
+            if not isinstance(specs, list) or not specs:
+                problems.append(f"'{side}' lists at least one property spec.")
+                continue
+            for spec in specs:
+                try:
+                    parse_property_spec(spec)
+                except ValueError as error:
+                    problems.append(f"{side}: {error}.")
+        return problems
+
+    def clean(self):
+        problems = self.rule_problems()
+        if problems:
+            raise ValidationError(problems)
+
+
 class Interaction(ClinicalRecord):
     """An interaction between two drugs, two classes, or a drug and a class."""
 
@@ -1138,10 +1420,16 @@ class Interaction(ClinicalRecord):
     mechanism = models.TextField(blank=True)
     management = models.TextField(blank=True)
     older_adult_only = models.BooleanField(default=False, help_text="Applies only to adults aged 65 or over.")
+    overrides = models.ManyToManyField(
+        MechanismRule,
+        blank=True,
+        related_name="overridden_by",
+        help_text="Mechanism rules this curated pair replaces for the same two medicines (its text is more specific).",
+    )
     sources = _sources_field()
 
     NATURAL_KEY = ("key",)
-    history = HistoricalRecords(m2m_fields=[sources])
+    history = HistoricalRecords(m2m_fields=[sources, overrides])
 
     class Meta:
         ordering = ["key"]

@@ -36,6 +36,8 @@ CITED_MODELS = [
     m.WorkupItem,
     m.Caution,
     m.Interaction,
+    m.MedicineProperty,
+    m.MechanismRule,
     m.DoseGuidance,
     m.RenalDoseBand,
     m.ControlledSchedule,
@@ -231,6 +233,8 @@ def validate_knowledge_base():
         for message in caution.rule_problems():
             add(caution, message)
 
+    problems += medicine_problems()
+
     for source in m.Source.objects.filter(doi="", pmid="", url=""):
         add(source, "Has no DOI, PMID or URL.")
 
@@ -240,3 +244,41 @@ def validate_knowledge_base():
 def obj_key_fields(model):
     """Fields needed to print a record's natural key without extra queries."""
     return [f.split("__")[0] for f in model.NATURAL_KEY]
+
+
+def medicine_problems():
+    """The vocabulary and the mechanism profiles: every record well formed; no name shared by two medicines
+    (recognition would have to guess); properties at their own levels; rules that name known properties."""
+    from .explorer import name_keys  # the one normalisation recognition uses
+
+    problems = []
+
+    def add(obj, message):
+        problems.append(Problem(obj._meta.label, _label(obj), message))
+
+    medicines = list(m.Medicine.objects.exclude(status=m.ReviewStatus.RETIRED).select_related("drug"))
+    for medicine in medicines:
+        for message in medicine.record_problems():
+            add(medicine, message)
+    owners = defaultdict(set)
+    for medicine in medicines:
+        for name in (medicine.name, *medicine.other_names, *medicine.brand_names_us, *medicine.brand_names_uk):
+            key = name_keys(name)[0]
+            if key:
+                owners[key].add(medicine.slug)
+    for drug in m.Drug.objects.published().select_related("medicine"):
+        for name in (drug.generic_name, *drug.brand_names):
+            key = name_keys(name)[0]
+            if key:
+                owners[key].add(drug.slug)
+    by_slug = {md.slug: md for md in medicines}
+    for key, slugs in sorted(owners.items()):
+        if len(slugs) > 1:
+            add(by_slug.get(min(slugs)) or medicines[0], f"The name '{key}' is given to {', '.join(sorted(slugs))}.")
+    for prop in m.MedicineProperty.objects.exclude(status=m.ReviewStatus.RETIRED).select_related("medicine"):
+        for message in prop.rule_problems():
+            add(prop, message)
+    for rule in m.MechanismRule.objects.exclude(status=m.ReviewStatus.RETIRED):
+        for message in rule.rule_problems():
+            add(rule, message)
+    return problems
