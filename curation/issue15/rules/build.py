@@ -57,7 +57,7 @@ rule("cyp2c19-inhibitor--cyp2c19-activated","CYP2C19 inhibitor with a CYP2C19-ac
  "Pharmacokinetic: CYP2C19 inhibition blocks conversion of clopidogrel to its active metabolite.",
  "Avoid the combination (clopidogrel label: avoid omeprazole and esomeprazole); choose an acid-reducing drug with less CYP2C19 inhibition.",
  ["label-plavix","fda-ddi-table"])
-rule("pgp-inducer--pgp-substrate","P-gp inducer with a P-gp-dependent drug",["pgp-inducer:strong","pgp-inducer:moderate"],["pgp-substrate:sensitive","pgp-substrate:label"],"major",
+rule("pgp-inducer--pgp-substrate","P-gp inducer with a P-gp-dependent drug",["pgp-inducer"],["pgp-substrate:label"],"major",
  "Lower exposure and loss of effect of the P-gp substrate; for dabigatran, less anticoagulation.",
  "Pharmacokinetic: induction of intestinal P-gp reduces absorption of the substrate.",
  "Avoid the combination where the substrate's label says so (dabigatran: avoid P-gp inducers such as rifampin).",
