@@ -160,8 +160,9 @@ def test_the_loader_check_refuses_a_name_two_medicines_share():
     m.Medicine.objects.create(slug="other", name="Other", other_names=["ATARAX"])
     from treatments.validation import medicine_problems
 
-    messages = [p.message for p in medicine_problems()]
-    assert messages == ["The name 'atarax' is given to hydroxyzine, other."]
+    assert [(p.record, p.message) for p in medicine_problems()] == [
+        ("atarax", "The name is given to hydroxyzine, other.")
+    ]
 
 
 @pytest.mark.django_db

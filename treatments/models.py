@@ -1214,23 +1214,6 @@ def parse_property_spec(spec):
     return prop, level or None
 
 
-class MedicineQuerySet(ClinicalQuerySet):
-    def for_vocabulary(self):
-        """Published medicines with what recognition and the mechanism checks read: the knowledge-base drug
-        it is (with its names and class), its class, its ingredients and its published properties."""
-        return (
-            self.published()
-            .select_related("drug__drug_class", "drug_class")
-            .prefetch_related(
-                models.Prefetch("ingredients", queryset=Medicine.objects.published().only("slug")),
-                models.Prefetch(
-                    "properties",
-                    queryset=MedicineProperty.objects.published().only("medicine_id", "property", "level", "score"),
-                ),
-            )
-        )
-
-
 class Medicine(ClinicalRecord):
     """One active ingredient (or a combination product of several) as patients take it: every name it is
     known by, its identifiers, and (through ``properties``) its interaction profile by mechanism.
@@ -1281,7 +1264,6 @@ class Medicine(ClinicalRecord):
     )
     sources = _sources_field()
 
-    objects = NaturalKeyManager.from_queryset(MedicineQuerySet)()
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:

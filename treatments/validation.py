@@ -260,21 +260,17 @@ def medicine_problems():
     for medicine in medicines:
         for message in medicine.record_problems():
             add(medicine, message)
+    named = [(md.slug, (md.name, *md.other_names, *md.brand_names_us, *md.brand_names_uk)) for md in medicines]
+    named += [(d.slug, (d.generic_name, *d.brand_names)) for d in m.Drug.objects.published()]
     owners = defaultdict(set)
-    for medicine in medicines:
-        for name in (medicine.name, *medicine.other_names, *medicine.brand_names_us, *medicine.brand_names_uk):
+    for slug, names in named:
+        for name in names:
             key = name_keys(name)[0]
             if key:
-                owners[key].add(medicine.slug)
-    for drug in m.Drug.objects.published().select_related("medicine"):
-        for name in (drug.generic_name, *drug.brand_names):
-            key = name_keys(name)[0]
-            if key:
-                owners[key].add(drug.slug)
-    by_slug = {md.slug: md for md in medicines}
+                owners[key].add(slug)
     for key, slugs in sorted(owners.items()):
         if len(slugs) > 1:
-            add(by_slug.get(min(slugs)) or medicines[0], f"The name '{key}' is given to {', '.join(sorted(slugs))}.")
+            problems.append(Problem("treatments.Medicine", key, f"The name is given to {', '.join(sorted(slugs))}."))
     for prop in m.MedicineProperty.objects.exclude(status=m.ReviewStatus.RETIRED).select_related("medicine"):
         for message in prop.rule_problems():
             add(prop, message)
