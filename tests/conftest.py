@@ -71,10 +71,44 @@ def make_class(slug=None, **overrides):
     return m.DrugClass.objects.create(slug=slug, **_review(**{**fields, **overrides}))
 
 
-def make_drug(slug=None, drug_class=None, **overrides):
+def make_drug(
+    slug=None, drug_class=None, *, cns_active=False, serotonergic=False, anticholinergic_burden=0, **overrides
+):
+    """A published drug. Its mechanisms (``cns_active``, ``serotonergic``, ``anticholinergic_burden``) become
+    properties of its medicine, as in the knowledge base."""
     slug = slug or f"drug-{next(_counter)}"
     fields = {"generic_name": slug.capitalize(), "routes": ["oral"]}
-    return m.Drug.objects.create(slug=slug, drug_class=drug_class or make_class(), **_review(**{**fields, **overrides}))
+    drug = m.Drug.objects.create(slug=slug, drug_class=drug_class or make_class(), **_review(**{**fields, **overrides}))
+    properties = {}
+    if cns_active:
+        properties["beers-cns-active"] = ""
+    if serotonergic:
+        properties["serotonergic"] = ""
+    if anticholinergic_burden:
+        properties["anticholinergic"] = anticholinergic_burden
+    make_medicine(slug, drug.generic_name, drug=drug, brand_names_us=list(drug.brand_names), properties=properties)
+    return drug
+
+
+def make_medicine(slug, name=None, *, properties=None, drug=None, profiled=True, ingredients=(), **overrides):
+    """A published vocabulary medicine with properties {property: level (or the ACB score for
+    'anticholinergic')}."""
+    medicine = m.Medicine.objects.create(
+        slug=slug,
+        name=name or slug.capitalize(),
+        drug=drug,
+        drug_class=overrides.pop("drug_class", drug.drug_class if drug else None),
+        profiled=profiled,
+        **_review(**overrides),
+    )
+    if ingredients:
+        medicine.ingredients.set(ingredients)
+    for prop, level in (properties or {}).items():
+        score = level if prop == "anticholinergic" else None
+        m.MedicineProperty.objects.create(
+            medicine=medicine, property=prop, level="" if score else level, score=score, **_review()
+        )
+    return medicine
 
 
 def cite(obj, *sources):

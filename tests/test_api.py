@@ -332,6 +332,10 @@ def test_explore_lists_interactions_with_current_medicines(client, world):
             "effect": "Effect.",
             "mechanism": "",
             "management": "",
+            "origin": "curated",
+            "rule_name": "",
+            "basis": "",
+            "subject": "",
             "sources": ["label"],
         }
     ]
@@ -611,24 +615,26 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # Lists: + count + page (+ one per prefetched relation).
 # Drug detail: drug (+ class) + sources, doses (+ sources), bands (+ sources), cautions (+ sources),
 # class cautions (+ sources), approvals (+ sources), schedules (+ sources), interactions (+ sources).
+# Drugs also read each drug's medicine and its properties (cns_active, serotonergic, ACB score).
 # Explore: condition (+ sources), then what the condition page runs (the version is read once per
-# request): the explorer's load_condition (19, cache cold), patient factors for the FilterSet and one
-# lookup of the medicines entered.
-# Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names,
-# plan.load (14, cache cold). The summary adds the procedure names (one lookup), the requested
-# procedures (+ sources), the condition (by slug or name) and the content date.
+# request): the explorer's load_condition (22, cache cold), patient factors for the FilterSet and the
+# medicine vocabulary (7, once per process and knowledge-base version: medicines, ingredients, properties
+# (+ sources), a check for drugs without a medicine, mechanism rules (+ sources)).
+# Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names, the
+# vocabulary (7), plan.load (18, cache cold). The summary adds the procedure names (one lookup), the
+# requested procedures (+ sources), the condition (by slug or name) and the content date.
 QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,
-    "drugs/": 3,
+    "drugs/": 5,
     "procedures/": 4,
     "diagnostics/": 4,
     "sources/": 3,
     "patient-factors/": 3,
-    "drugs/pregabalin/": 17,
-    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 25,
-    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 17,
-    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 21,
+    "drugs/pregabalin/": 19,
+    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 34,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 27,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 31,
 }
 
 

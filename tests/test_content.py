@@ -865,7 +865,7 @@ def test_every_rule_states_when_it_applies():
 #
 # Checked as concrete drug pairs; a class-level row covers every drug in the class. Rows the data cannot
 # represent, and why: #4 (three or more CNS-active drugs) and #20 (two drugs of one class) are plan
-# checks on Drug.cns_active and the drug class, tested below and in the plan code; #12 (carbamazepine
+# checks on the medicines' beers-cns-active property and the drug class, tested below and in the plan code; #12 (carbamazepine
 # with CYP3A4 substrates) is UNVERIFIED in the brief, and only the pairs a primary source names are
 # recorded (TCAs, warfarin; not yet oxycodone or oral contraceptives); #16 (cisapride) and #10's bupropion/quinidine are
 # not in the knowledge base; #17's "other local anaesthetics" has no second local anaesthetic to pair;
@@ -963,25 +963,28 @@ BEERS_CNS_ACTIVE_CLASSES = [
 ]
 
 
-@pytest.mark.parametrize("slug", BEERS_CNS_ACTIVE_CLASSES)
-def test_drugs_in_a_beers_cns_active_class_are_flagged_cns_active(slug):
-    unflagged = m.Drug.objects.filter(drug_class__slug=slug, cns_active=False)
-    assert not unflagged.exists(), list(unflagged.values_list("slug", flat=True))
+def _without(prop, classes):
+    """Medicines of these knowledge-base classes that lack the published property ``prop``."""
+    return sorted(
+        m.Medicine.objects.published()
+        .filter(drug_class__slug__in=classes)
+        .exclude(properties__property=prop, properties__status=m.ReviewStatus.PUBLISHED)
+        .values_list("slug", flat=True)
+    )
+
+
+def test_medicines_of_beers_cns_active_classes_count_as_cns_active():
+    assert _without(m.Property.BEERS_CNS_ACTIVE, BEERS_CNS_ACTIVE_CLASSES) == []
+    assert drug("gabapentin").medicine.properties.filter(property=m.Property.BEERS_CNS_ACTIVE).exists()
 
 
 # Brief §4 rows 5-8: serotonin syndrome.
 SEROTONERGIC_CLASSES = ["snris", "ssris", "tricyclic-antidepressants", "maois"]
 
 
-@pytest.mark.parametrize("slug", SEROTONERGIC_CLASSES)
-def test_drugs_in_a_serotonergic_class_are_flagged_serotonergic(slug):
-    unflagged = m.Drug.objects.filter(drug_class__slug=slug, serotonergic=False)
-    assert not unflagged.exists(), list(unflagged.values_list("slug", flat=True))
-
-
-@pytest.mark.parametrize("slug", ["tramadol", "tapentadol"])
-def test_dual_action_opioid_is_flagged_serotonergic(slug):
-    assert drug(slug).serotonergic
+def test_medicines_of_serotonergic_classes_are_serotonergic():
+    assert _without(m.Property.SEROTONERGIC, SEROTONERGIC_CLASSES) == []
+    assert _without(m.Property.SEROTONERGIC, ["dual-action-opioids"]) == []  # tramadol, tapentadol
 
 
 # --- seed documents: every item named is present and represented correctly ------------------------

@@ -148,9 +148,10 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
     grow(plan_world, extra)
     params = {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70}
     # Cold cache: the knowledge-base version (treatments/cache.py), patient factors for the form, the
-    # drug names entered (one lookup), then plan.load: the plan's drugs with 10 prefetches (see
-    # explorer.drug_queryset), interactions touching them (+ sources) and the sources the checks cite.
-    with django_assert_num_queries(17):
+    # drug names entered (one lookup), then plan.load: the plan's drugs with 13 prefetches (see
+    # Drug.objects.for_explorer), interactions touching them (+ sources, + the rules they override) and the
+    # sources the checks cite; and the medicine vocabulary with the mechanism rules (7, once per process).
+    with django_assert_num_queries(27):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
     # Warm cache, new query string: only the version; the choices, names and plan data are cached.
     with django_assert_num_queries(1):

@@ -50,9 +50,11 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
 # Cold cache: the knowledge-base version (treatments/cache.py), condition (+ sources prefetch),
 # recommendations (+ sources), the recommended drugs and class members with 9 prefetches (cautions +
 # sources, class cautions + sources, bands + sources, default doses + sources, schedules, approvals),
-# procedure indications (+ sources), work-up (+ sources), interactions touching them (+ sources),
-# patient factors for the form, the medicines entered (one lookup), the source cited for duplication.
-CONDITION_QUERIES = 25
+# the drugs' medicines and their properties (+ sources), procedure indications (+ sources), work-up
+# (+ sources), interactions touching them (+ sources, + the rules they override), patient factors for the
+# form, the source cited for duplication, and the medicine vocabulary (7 queries, once per process and
+# knowledge-base version: see treatments/medicines.py).
+CONDITION_QUERIES = 34
 # Warm data cache, new query string: the version, condition (+ sources prefetch); factors and medicines are cached.
 CONDITION_QUERIES_WARM = 3
 
@@ -159,12 +161,12 @@ def test_search_escapes_input(client, world):
 @pytest.mark.parametrize("extra", [0, 5])
 def test_drug_page_query_count_is_constant(client, world, django_assert_num_queries, extra):
     grow(world, extra)
-    # The version, 14 queries for the drug and its prefetches, the interactions touching the drug or
-    # its class (+ sources).
-    with django_assert_num_queries(17):
+    # The version, 17 queries for the drug and its prefetches (its medicine's properties + sources among
+    # them), the interactions touching the drug or its class (+ sources, + the rules they override).
+    with django_assert_num_queries(21):
         response = client.get(reverse("treatments:drug", args=["pregabalin"]))
     assert response.status_code == 200
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(21):
         assert client.get(reverse("treatments:drug", args=["duloxetine"])).status_code == 200
     with django_assert_num_queries(1):  # the version: the page comes from the cache
         again = client.get(reverse("treatments:drug", args=["pregabalin"]))

@@ -448,7 +448,7 @@ class DrugClassAdmin(ClinicalAdmin):
 @admin.register(m.Drug)
 class DrugAdmin(ClinicalAdmin):
     list_display = ("generic_name", "drug_class", "atc_code", "brands", "status", "last_reviewed", "next_review_due")
-    list_filter = ("drug_class", "status", "cns_active", "serotonergic")
+    list_filter = ("drug_class", "status")
     list_select_related = ("drug_class",)
     search_fields = ("generic_name", "slug", "brand_names", "atc_code")
     prepopulated_fields = {"slug": ("generic_name",)}

@@ -44,7 +44,7 @@ from django.middleware.csp import get_nonce
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
-from . import explorer, plan
+from . import explorer, medicines, plan
 from . import models as m
 
 _VERSION_TABLE = connection.ops.quote_name(m.KnowledgeBaseVersion._meta.db_table)
@@ -107,9 +107,26 @@ def drugs(names, kb_version=None):
     return _lookup("drugs", explorer.load_drugs, names, kb_version)
 
 
-def drug_names(kb_version=None):
-    """``explorer.load_drug_names()``: every published drug name, for suggestions; cached per version."""
-    return _cached("drug-names", explorer.load_drug_names, kb_version)
+_vocabularies = {}  # knowledge-base version -> medicines.Vocabulary, in this process only
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary(kb_version=None):
+    """``medicines.load_vocabulary()``: every published medicine's names and properties and every mechanism
+    rule, built once per process and knowledge-base version and kept in memory (it is read on every page with
+    current medicines, and a shared-cache round trip with unpickling would cost more than the lookups). Only
+    the newest version is kept: an edit published in the admin gives a new version, so the next request on
+    every process builds afresh."""
+    kb_version = kb_version or version()
+    found = _vocabularies.get(kb_version)
+    if found is None:
+        with _vocabulary_lock:
+            found = _vocabularies.get(kb_version)
+            if found is None:
+                found = medicines.load_vocabulary()
+                _vocabularies.clear()
+                _vocabularies[kb_version] = found
+    return found
 
 
 def procedures(names, kb_version=None):
@@ -237,6 +254,8 @@ def clear():
     cache.clear()
     with _recent_lock:
         _recent.clear()
+    with _vocabulary_lock:
+        _vocabularies.clear()
 
 
 MIN_COMPRESSED_LENGTH = 200  # bytes; below this gzip's own header outweighs the saving (as GZipMiddleware)

@@ -7,9 +7,6 @@ cautions, dose limits, interactions and sources. The page, the CSV export, the A
 summary all call these functions, so they can never disagree.
 """
 
-import difflib
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from . import medicines
 from . import models as m
+from .medicines import FORM_WORDS, SALT_WORDS, Mechanisms, name_keys  # noqa: F401 (re-exported)
 
 LINE_ORDER = [
     m.Line.FIRST,
@@ -138,13 +137,17 @@ class Measure:
 
 @dataclass(frozen=True)
 class Medicine:
-    """A current medicine as typed: the drug it names (slug, or "" when not recognised), and for an
-    unrecognised name the close published names to offer ("did you mean …?"), never applied by themselves."""
+    """A current medicine as typed: the vocabulary record it names (slug, or "" when not recognised), the
+    ingredients it stands for (``slugs``: itself, a product's ingredients, or the parts of "a/b"), whether every
+    one of them has a reviewed interaction profile, and for an unrecognised name the close names to offer
+    ("did you mean …?"), never applied by themselves."""
 
     text: str
     slug: str = ""
     name: str = ""
     suggestions: tuple = ()  # (slug, name)
+    slugs: tuple = ()  # ingredient slugs checked for interactions
+    profiled: bool = False
 
     @property
     def recognised(self):
@@ -171,14 +174,19 @@ class Patient:
     genotypes: tuple = ()  # ((gene, result), ...) for the genes tested
     factors: frozenset = frozenset()  # yes/no factors (never the stand-ins)
     legacy: frozenset = frozenset()  # stand-in factors an old address used
-    current: tuple = ()  # drug slugs of the recognised current medicines
+    current: tuple = ()  # ingredient slugs of the recognised current medicines (a product's ingredients)
     medicines: tuple = ()  # Medicine for every current medicine as typed, recognised or not
     warnings: tuple = ()
 
     @property
     def unrecognised(self):
-        """The current medicines no published drug is called: listed back, never checked."""
+        """The current medicines the vocabulary does not know: listed back, never checked."""
         return tuple(med for med in self.medicines if not med.recognised)
+
+    @property
+    def unprofiled(self):
+        """Recognised current medicines without a reviewed interaction profile: listed back as not checked."""
+        return tuple(med for med in self.medicines if med.recognised and not med.profiled)
 
     @property
     def has_patient(self):
@@ -536,7 +544,7 @@ class DoseRef:
 
 
 @dataclass(frozen=True)
-class DrugInfo:
+class DrugInfo(Mechanisms):
     slug: str
     name: str
     class_slug: str
@@ -549,10 +557,8 @@ class DrugInfo:
     doses: tuple  # DoseRef, the default first
     controlled: tuple  # (region, schedule)
     approvals: tuple  # (region, condition slug, indication, year)
-    cns_active: bool
-    serotonergic: bool
-    anticholinergic_burden: int
     url: str
+    properties: tuple = ()  # medicines.PropertyRef of the drug's medicine: its mechanisms (see ``Mechanisms``)
 
 
 @dataclass(frozen=True)
@@ -571,6 +577,15 @@ class InteractionRef:
     management: str
     older_adult_only: bool
     sources: tuple
+    origin: str = medicines.CURATED  # "curated" (a reviewed pair) or "mechanism" (a rule over properties)
+    overrides: tuple = ()  # keys of the mechanism rules a curated pair replaces
+    rule_name: str = ""  # a mechanism rule's name
+    subject: str = ""  # on a class card: the member drug this interaction is about (others apply to every member)
+    basis: str = ""  # a mechanism rule's matching properties, e.g. "Duloxetine: CYP1A2 substrate (sensitive); …"
+
+    @property
+    def origin_label(self):
+        return medicines.ORIGIN_LABELS[self.origin]
 
 
 @dataclass(frozen=True)
@@ -612,7 +627,8 @@ class ConditionData:
     guidelines: tuple  # SourceRef of guidelines with a position here
     drug_classes: tuple  # (slug, name) of the classes of this condition's options, by name
     duplication_sources: tuple = ()  # SourceRef cited when an option duplicates a current medicine's class
-    current_drugs: dict = field(default_factory=dict)  # slug -> DrugRef of the medicines entered, per request
+    current_drugs: dict = field(default_factory=dict)  # slug -> medicines.MedicineRef of each current ingredient
+    rules: tuple = ()  # medicines.RuleRef: the mechanism rules, per request (from the vocabulary)
 
 
 @dataclass(frozen=True)
@@ -913,11 +929,20 @@ def drug_info(drug):
         approvals=tuple(
             (a.region, a.condition.slug if a.condition else "", a.indication, a.year) for a in drug.approvals.all()
         ),
-        cns_active=drug.cns_active,
-        serotonergic=drug.serotonergic,
-        anticholinergic_burden=drug.anticholinergic_burden,
         url=drug.get_absolute_url(),
+        properties=_drug_properties(drug),
     )
+
+
+def _drug_properties(drug):
+    """The published properties of the drug's medicine (prefetched by ``Drug.objects.for_explorer``)."""
+    try:
+        medicine = drug.medicine
+    except m.Medicine.DoesNotExist:
+        return ()
+    if medicine.status != m.ReviewStatus.PUBLISHED:
+        return ()
+    return tuple(medicines.property_ref(p, source_ref) for p in medicine.properties.all())
 
 
 def interaction_refs(drug_ids, class_ids):
@@ -931,7 +956,9 @@ def interaction_refs(drug_ids, class_ids):
         m.Interaction.objects.published()
         .filter(touching)
         .select_related("drug_a", "class_a", "drug_b", "class_b")
-        .prefetch_related(published_sources())
+        .prefetch_related(
+            published_sources(), m.models.Prefetch("overrides", queryset=m.MechanismRule.objects.only("key"))
+        )
         .order_by("key")
     )
     refs = []
@@ -953,6 +980,7 @@ def interaction_refs(drug_ids, class_ids):
                 management=i.management,
                 older_adult_only=i.older_adult_only,
                 sources=_refs(i.sources.all()),
+                overrides=tuple(sorted(r.key for r in i.overrides.all())),
             )
         )
     return tuple(refs)
@@ -985,139 +1013,6 @@ def load_drugs(names):
         for key in keys:
             by_name.setdefault(key, slug)
     return NameLookup(drugs, by_name)
-
-
-# Words that name a salt, a strength or a dosage form, not the medicine: "Duloxetine HCl 30 mg capsules" is
-# duloxetine. Only ever dropped from a name that keeps another word (see ``name_keys``).
-SALT_WORDS = frozenset(
-    [
-        "acetate",
-        "besilate",
-        "besylate",
-        "bitartrate",
-        "bromide",
-        "calcium",
-        "citrate",
-        "dihydrate",
-        "dipropionate",
-        "fumarate",
-        "furoate",
-        "hcl",
-        "hbr",
-        "hyclate",
-        "hydrobromide",
-        "hydrochloride",
-        "hydrate",
-        "magnesium",
-        "maleate",
-        "mesilate",
-        "mesylate",
-        "monohydrate",
-        "phosphate",
-        "potassium",
-        "propionate",
-        "sodium",
-        "succinate",
-        "sulfate",
-        "sulphate",
-        "tartrate",
-        "trihydrate",
-        "valerate",
-    ]
-)
-FORM_WORDS = frozenset(
-    [
-        "tablet",
-        "tablets",
-        "tab",
-        "tabs",
-        "capsule",
-        "capsules",
-        "cap",
-        "caps",
-        "oral",
-        "solution",
-        "suspension",
-        "syrup",
-        "liquid",
-        "injection",
-        "cream",
-        "gel",
-        "ointment",
-        "patch",
-        "plaster",
-        "spray",
-        "er",
-        "xr",
-        "xl",
-        "sr",
-        "cr",
-        "mr",
-        "la",
-        "dr",
-        "ec",
-        "odt",
-        "ir",
-        "modified",
-        "extended",
-        "delayed",
-        "release",
-        "prolonged",
-        "film",
-        "coated",
-        "dispersible",
-        "chewable",
-        "mg",
-        "mcg",
-        "ug",
-        "microgram",
-        "micrograms",
-        "g",
-        "ml",
-        "iu",
-        "unit",
-        "units",
-    ]
-)
-
-
-def name_keys(text):
-    """(exact, plain) matching keys of a medicine name: case, accents and punctuation ignored ("Co-codamol" and
-    "cocodamol" meet), and, for ``plain``, salt, strength and form words dropped ("Duloxetine HCl 30 mg" →
-    "duloxetine"). A name made only of such words keeps them ("sodium" stays "sodium"). Two names can share a
-    plain key ("potassium chloride" and "sodium chloride" are both "chloride"), so recognition tries the
-    exact key first and uses a plain key only when one medicine has it. Pure."""
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    tokens = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", folded)
-    exact = "".join(tokens)
-    kept = [t for t in tokens if t not in FORM_WORDS and not re.fullmatch(r"[0-9.]+(mg|mcg|g|ml|%)?", t)]
-    plain = [t for t in kept if t not in SALT_WORDS] or kept
-    return exact, "".join(plain) or exact
-
-
-SUGGESTION_CUTOFF = 0.8  # difflib ratio: "gabapentn" → gabapentin (0.95), "hydroxyzine" ↛ hydralazine (0.64)
-MAX_SUGGESTIONS = 3
-
-
-def load_drug_names():
-    """Every published drug's generic and brand names, lower-cased, with the drug they name: the vocabulary
-    that misspellings are matched against. One query; cached per knowledge-base version."""
-    names = {}
-    for slug, generic, brands in m.Drug.objects.published().values_list("slug", "generic_name", "brand_names"):
-        for name in (generic, *brands):
-            names.setdefault(name.lower(), (slug, generic))
-    return names
-
-
-def suggest(text, vocabulary):
-    """Published drugs whose name is close to ``text`` (a misspelling), best first, as (slug, generic name).
-    Pure. A suggestion is only ever offered: the name stays unrecognised until the clinician picks one."""
-    wanted = text.strip().lower()
-    if not wanted or wanted in vocabulary:
-        return ()
-    close = difflib.get_close_matches(wanted, list(vocabulary), n=MAX_SUGGESTIONS * 2, cutoff=SUGGESTION_CUTOFF)
-    found = dict.fromkeys(vocabulary[name] for name in close)
-    return tuple(found)[:MAX_SUGGESTIONS]
 
 
 def load_procedures(names):
@@ -1514,20 +1409,85 @@ def current_medicine_flags(drug, patient, data, subject=""):
     return flags
 
 
-def _interactions_with_current(target, patient, data):
-    if target.kind == KIND_PROCEDURE:
+def mechanism_ref(rule, a, a_props, b, b_props):
+    """A mechanism rule's finding for the pair a, b, as an ``InteractionRef`` that cites the rule's sources and
+    those of the properties it matched."""
+    sources = _dedupe([*rule.sources, *(src for p in (*a_props, *b_props) for src in p.sources)], key=lambda s: s.key)
+    return InteractionRef(
+        key=rule.key,
+        a_kind=KIND_DRUG,
+        a_slug=a.slug,
+        a_name=a.name,
+        b_kind=KIND_DRUG,
+        b_slug=b.slug,
+        b_name=b.name,
+        severity=rule.severity,
+        severity_label=rule.severity_label,
+        effect=rule.effect,
+        mechanism=rule.mechanism,
+        management=rule.management,
+        older_adult_only=rule.older_adult_only,
+        sources=sources,
+        origin=medicines.MECHANISM,
+        rule_name=rule.name,
+        basis=medicines.basis_text(a, a_props, b, b_props),
+    )
+
+
+SEVERITY_RANK = {s: i for i, s in enumerate(m.Severity.values)}
+
+
+def pair_findings(a, b, interactions, rules, older_adult):
+    """Every interaction of two medicines (``DrugInfo`` or ``medicines.MedicineRef``), most severe first: the
+    curated pairs naming either drug or its class, then each mechanism rule the pair meets that none of those
+    curated pairs overrides. The explorer, the plan check and the API all use this. Pure."""
+    if a.slug == b.slug:
         return []
-    item = (target.kind, target.slug, target.class_slug)
+    curated = interactions_between(
+        interactions, (KIND_DRUG, a.slug, a.class_slug), (KIND_DRUG, b.slug, b.class_slug), older_adult
+    )
+    overridden = frozenset(key for i in curated for key in i.overrides)
+    derived = [
+        mechanism_ref(*hit[:1], a, hit[1], b, hit[2])
+        for hit in medicines.rule_hits(a, b, rules, older_adult, overridden)
+    ]
+    return sorted([*curated, *derived], key=lambda i: SEVERITY_RANK.get(i.severity, 9))
+
+
+def findings_with_current(drug, patient, data):
+    """[(current medicine's name, InteractionRef)] of one drug with each of the patient's current medicines."""
     found = []
     for slug in patient.current:
         other = data.current_drugs.get(slug)
-        if other is None or (target.kind == KIND_DRUG and other.slug == target.slug):
+        if other is None or other.slug == drug.slug:
             continue
-        for i in interactions_between(
-            data.interactions, item, (KIND_DRUG, other.slug, other.class_slug), patient.older_adult
-        ):
+        for i in pair_findings(drug, other, data.interactions, data.rules, patient.older_adult):
             found.append((other.name, i))
     return found
+
+
+def _class_interactions(target, found, target_names):
+    """A class card's interactions: those every member has (same current medicine, same pair row or rule) once,
+    for the class; the rest with their member drug as ``subject``."""
+    keyed = {slug: {(name, i.key) for name, i in items} for slug, items in found.items()}
+    common = set.intersection(*keyed.values()) if keyed else set()
+    shown, seen = [], set()
+    for slug, items in found.items():
+        for name, i in items:
+            if (name, i.key) in common:
+                if (name, i.key) in seen:
+                    continue
+                seen.add((name, i.key))
+                if i.origin == medicines.MECHANISM:
+                    i = replace(i, a_kind=KIND_DRUG_CLASS, a_slug=target.slug, a_name=target.name)
+                shown.append((name, i))
+            else:
+                shown.append((name, replace(i, subject=target_names[slug])))
+    return sorted(shown, key=lambda x: (SEVERITY_RANK.get(x[1].severity, 9), bool(x[1].subject), x[0]))
+
+
+def _interaction_status(interactions):
+    return max((INTERACTION_STATUS.get(i.severity, OK) for _, i in interactions), key=STATUS_RANK.get, default=OK)
 
 
 # What an interaction with a current medicine does to an option's status.
@@ -1537,9 +1497,10 @@ INTERACTION_STATUS = {m.Severity.CONTRAINDICATED: CONTRAINDICATED, m.Severity.MA
 def match_target(target, patient, data):
     """One option judged for this patient. A drug's status is the most severe thing that applies to it; a
     class's is its best member's (the class is as usable as its best member), and the card lists every
-    member's own status."""
+    member's own status. Interactions with current medicines are found per member drug (``pair_findings``):
+    on a class card, one that every member has is shown for the class, the others for their member."""
     condition_name = data.name
-    flags, benefits, notices, limits, members = [], [], [], [], []
+    flags, benefits, notices, limits, members, found = [], [], [], [], [], {}
     class_rules = [c for c in target.members[0].cautions if c.via_class] if target.members else []
     class_flags, class_benefits, class_notices = patient_flags(class_rules, patient)
     for drug in target.members:
@@ -1548,6 +1509,7 @@ def match_target(target, patient, data):
         f, b, n = patient_flags(own, patient, subject=subject)
         f += current_medicine_flags(drug, patient, data, subject)
         limit = dose_limit(drug, patient, data.slug, condition_name)
+        found[drug.slug] = findings_with_current(drug, patient, data)
         flags += f
         benefits += b
         notices += n
@@ -1558,7 +1520,7 @@ def match_target(target, patient, data):
                 drug.slug,
                 drug.name,
                 drug.url,
-                worst_status(class_flags + f, [limit] if limit else []),
+                _worse(worst_status(class_flags + f, [limit] if limit else []), _interaction_status(found[drug.slug])),
                 tuple(class_flags + f),
                 limit,
                 drug.slug in patient.current,
@@ -1568,17 +1530,13 @@ def match_target(target, patient, data):
     benefits = class_benefits + benefits
     notices = class_notices + notices
 
-    interactions = _interactions_with_current(target, patient, data)
-    interaction_status = max(
-        (INTERACTION_STATUS.get(i.severity, OK) for _, i in interactions),
-        key=STATUS_RANK.get,
-        default=OK,
-    )
     if target.kind == KIND_DRUG_CLASS and members:
+        interactions = _class_interactions(target, found, {d.slug: d.name for d in target.members})
         status = min((mb.status for mb in members), key=STATUS_RANK.get)
+        status = _worse(status, _interaction_status([x for x in interactions if not x[1].subject]))
     else:
-        status = worst_status(flags, limits)
-    status = _worse(status, interaction_status)
+        interactions = [x for drug in target.members for x in found[drug.slug]]
+        status = _worse(worst_status(flags, limits), _interaction_status(interactions))
 
     # Superseded guidelines are shown for context but do not set the line or the disagreement marker.
     current = [p for p in target.positions if not p.source.superseded] or list(target.positions)

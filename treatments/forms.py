@@ -75,16 +75,19 @@ class MultiValueField(forms.MultipleChoiceField):
 
 class DrugNamesField(forms.Field):
     """Medicines by generic name, brand name or slug, repeated (?current=a&current=b) or comma-separated. Empty
-    entries (an empty "add a medicine" box) are dropped. The names are checked against the knowledge
-    base by the form (``DrugNamesFormMixin``), all fields at once."""
+    entries (an empty "add a medicine" box) are dropped. The names are checked by the form
+    (``DrugNamesFormMixin``), all fields at once."""
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, *, max_items=MAX_CURRENT_MEDICATIONS, lenient=False, **kwargs):
-        """``lenient``: a name no published drug has is listed back as not recognised (with suggestions), not
-        an error — a patient's medication list never blanks the results."""
+    def __init__(self, *, max_items=MAX_CURRENT_MEDICATIONS, lenient=False, others_to="", **kwargs):
+        """``lenient``: any medicine of the vocabulary (``medicines.Vocabulary``); a name it does not know is
+        listed back as not recognised (with suggestions), not an error — a patient's medication list never
+        blanks the results. Otherwise the names are knowledge-base drugs; with ``others_to`` (a lenient
+        field's name), a recognised medicine that is not one is checked as a co-medication in that field."""
         self.max_items = max_items
         self.lenient = lenient
+        self.others_to = others_to
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
@@ -105,53 +108,86 @@ class DrugNamesField(forms.Field):
 
 
 class DrugNamesFormMixin:
-    """Resolves the form's medicine fields (``drug_fields``) in one lookup (``drug_lookup``: names ->
-    ``explorer.NameLookup``). After cleaning: the fields hold slugs; ``self.found`` is the lookup;
-    ``self.chosen[field]`` lists (slug, name) for the page and ``self.unknown[field]`` the names no
-    published drug has (also a field error)."""
+    """Resolves the form's medicine fields (``drug_fields``). Knowledge-base drugs (plan drugs) are looked up
+    in one query (``drug_lookup``: names -> ``explorer.NameLookup``); a lenient field (current medicines) is
+    recognised against the medicine vocabulary (``vocabulary``: () -> ``medicines.Vocabulary``).
+
+    After cleaning: the fields hold slugs (a lenient field: the ingredient slugs to check); ``self.found`` is
+    the drug lookup; ``self.chosen[field]`` lists (slug, name) for the page; ``self.unknown[field]`` the names
+    not recognised (a field error for a strict field); ``self.medicines[field]`` an ``explorer.Medicine`` per
+    name as typed (lenient fields); ``self.current_medicines`` the ``MedicineRef`` of every ingredient slug."""
 
     drug_lookup = None
-    drug_vocabulary = None  # () -> {lower-case name: (slug, generic name)}, read only for unknown names
-    chosen = unknown = medicines = {}  # until cleaned
+    vocabulary = None
+    chosen = unknown = medicines = current_medicines = {}  # until cleaned
     found = explorer.NameLookup({}, {})
 
     def clean(self):
         cleaned = super().clean()
-        self.chosen, self.unknown, self.medicines = {}, {}, {}
+        self.chosen, self.unknown, self.medicines, self.current_medicines = {}, {}, {}, {}
         fields = self.drug_fields()
-        names = {name: cleaned.get(name) or [] for name in fields}
-        self.found = self.drug_lookup([value for values in names.values() for value in values])
-        for name, values in names.items():
-            if name not in cleaned:
-                continue  # already invalid
+        names = {name: list(cleaned.get(name) or []) for name in fields if name in cleaned}
+        strict = [value for name, values in names.items() if not fields[name].lenient for value in values]
+        self.found = self.drug_lookup(strict) if strict else explorer.NameLookup({}, {})
+        for name, values in list(names.items()):  # strict fields first: their co-medications join a lenient field
+            if fields[name].lenient:
+                continue
             slugs, unknown = self.found.resolve(values)
+            target = fields[name].others_to
+            if target and unknown:
+                others = [text for text in unknown if self._vocabulary().recognise(text)]
+                unknown = [text for text in unknown if text not in others]
+                if others and target not in cleaned and target not in self._errors:
+                    cleaned[target] = []
+                names[target] = list(dict.fromkeys([*names.get(target, []), *others]))
             cleaned[name] = slugs
             self.chosen[name] = [(slug, self.found.items[slug].name) for slug in slugs]
             self.unknown[name] = ", ".join(unknown)
-            if fields[name].lenient:
-                self.medicines[name] = self._medicines(values)
-            elif unknown:
+            if unknown:
                 self.add_error(
                     name,
                     "No published medicine is called " + _quoted(unknown) + ". "
                     "Enter a generic or brand name, for example pregabalin or Lyrica.",
                 )
+        for name, values in names.items():
+            if not fields[name].lenient or name not in cleaned:
+                continue
+            if not values:
+                cleaned[name], self.medicines[name], self.chosen[name], self.unknown[name] = [], (), [], ""
+                continue
+            entries = self._medicines(values)
+            self.medicines[name] = entries
+            cleaned[name] = list(dict.fromkeys(slug for entry in entries for slug in entry.slugs))
+            self.chosen[name] = [(entry.slug, entry.name) for entry in entries if entry.recognised]
+            self.unknown[name] = ", ".join(entry.text for entry in entries if not entry.recognised)
+            vocabulary = self._vocabulary()
+            for slug in cleaned[name]:
+                self.current_medicines[slug] = vocabulary.get(slug)
         return cleaned
 
+    def _vocabulary(self):
+        if not hasattr(self, "_vocabulary_cache"):
+            self._vocabulary_cache = (self.vocabulary or cache.vocabulary)()
+        return self._vocabulary_cache
+
     def _medicines(self, values):
-        """``explorer.Medicine`` for each name as typed, in order, one per drug; suggestions for the unknown."""
+        """``explorer.Medicine`` for each name as typed, in order, one per record (a name joined by "/" that no
+        product record has gives one per part); suggestions for the names not recognised."""
+        vocabulary = self._vocabulary()
         entries, seen = [], set()
-        vocabulary = None
         for text in values:
-            slug = self.found.slug_of(text)
-            if slug:
-                if slug not in seen:
-                    seen.add(slug)
-                    entries.append(explorer.Medicine(text, slug, self.found.items[slug].name))
+            slugs = vocabulary.recognise(text)
+            if not slugs:
+                entries.append(explorer.Medicine(text, suggestions=vocabulary.suggest(text)))
                 continue
-            if vocabulary is None:
-                vocabulary = self.drug_vocabulary() if self.drug_vocabulary else {}
-            entries.append(explorer.Medicine(text, suggestions=explorer.suggest(text, vocabulary)))
+            for slug in slugs:
+                if slug in seen:
+                    continue
+                seen.add(slug)
+                record = vocabulary.get(slug)
+                ingredients = vocabulary.ingredients(slug)
+                profiled = all(vocabulary.get(i).profiled for i in ingredients)
+                entries.append(explorer.Medicine(text, slug, record.name, slugs=ingredients, profiled=profiled))
         return tuple(entries)
 
     def drug_fields(self):
@@ -236,10 +272,10 @@ class PatientForm(DrugNamesFormMixin, forms.Form):
     factors = MultiValueField(label="Patient factors", required=False)
     current = DrugNamesField(label="Current medicines", lenient=True)
 
-    def __init__(self, data=None, *, drug_lookup, factors=(), drug_vocabulary=None):
+    def __init__(self, data=None, *, drug_lookup, factors=(), vocabulary=None):
         super().__init__(data)
         self.drug_lookup = drug_lookup
-        self.drug_vocabulary = drug_vocabulary
+        self.vocabulary = vocabulary
         self.fields["factors"].choices = list(factors) or [(slug, slug) for slug in m.PatientFactor.SLUGS]
 
     def clean(self):
@@ -353,8 +389,8 @@ class ExplorerForm(PatientForm):
     controlled = forms.ChoiceField(label="Controlled substance", choices=[("", "Either"), *YES_NO], required=False)
     hide_contraindicated = forms.BooleanField(label="Hide contraindicated options", required=False)
 
-    def __init__(self, data=None, *, drug_lookup, factors=(), classes=(), guidelines=(), drug_vocabulary=None):
-        super().__init__(data, drug_lookup=drug_lookup, factors=factors, drug_vocabulary=drug_vocabulary)
+    def __init__(self, data=None, *, drug_lookup, factors=(), classes=(), guidelines=(), vocabulary=None):
+        super().__init__(data, drug_lookup=drug_lookup, factors=factors, vocabulary=vocabulary)
         self.fields["drug_class"].choices = list(classes)
         self.fields["guideline"].choices = [("", "All side by side"), *guidelines]
 
@@ -379,12 +415,12 @@ class ExplorerForm(PatientForm):
 class PlanForm(PatientForm):
     """The plan's URL state: chosen drugs and procedures, the condition, and the same patient as the explorer."""
 
-    drugs = DrugNamesField(label="Drugs in the plan")
+    drugs = DrugNamesField(label="Drugs in the plan", others_to="current")
     procedures = DrugNamesField(label="Procedures in the plan")
     condition = forms.CharField(label="Condition (optional)", required=False, max_length=MAX_NAME_LENGTH)
 
-    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=(), drug_vocabulary=None):
-        super().__init__(data, drug_lookup=drug_lookup, factors=factors, drug_vocabulary=drug_vocabulary)
+    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=(), vocabulary=None):
+        super().__init__(data, drug_lookup=drug_lookup, factors=factors, vocabulary=vocabulary)
         self.procedure_lookup = procedure_lookup
         self.condition = None
 
@@ -443,10 +479,10 @@ def drug_lookup(request):
     return lambda names: cache.drugs(names, kb_version)
 
 
-def drug_vocabulary(request):
-    """() -> every published drug name (for "did you mean …?"), cached under this request's version."""
+def vocabulary(request):
+    """() -> the medicine vocabulary and mechanism rules of this request's knowledge-base version."""
     kb_version = cache.request_version(request)
-    return lambda: cache.drug_names(kb_version)
+    return lambda: cache.vocabulary(kb_version)
 
 
 def procedure_lookup(request):
@@ -464,14 +500,14 @@ def bind_explorer(request, condition):
     form = ExplorerForm(
         request.GET,
         drug_lookup=drug_lookup(request),
-        drug_vocabulary=drug_vocabulary(request),
+        vocabulary=vocabulary(request),
         factors=cache.patient_factors(kb_version),
         classes=data.drug_classes,
         guidelines=[(g.key, g.short_name) for g in data.guidelines],
     )
     result = None
     if form.is_valid():
-        data = replace(data, current_drugs=form.found.items)
+        data = replace(data, current_drugs=form.current_medicines, rules=cache.vocabulary(kb_version).rules)
         result = explorer.evaluate(data, form.patient(), form.filters())
     return data, form, result
 
@@ -483,7 +519,7 @@ def bind_plan(request):
     form = PlanForm(
         request.GET,
         drug_lookup=drug_lookup(request),
-        drug_vocabulary=drug_vocabulary(request),
+        vocabulary=vocabulary(request),
         procedure_lookup=procedure_lookup(request),
         factors=cache.patient_factors(kb_version),
     )
@@ -491,4 +527,4 @@ def bind_plan(request):
         return form, None, None, None
     criteria = form.plan_criteria()
     data = cache.plan_data(criteria, kb_version)
-    return form, data, plan.check(data, criteria), form.condition
+    return form, data, plan.check(data, criteria, cache.vocabulary(kb_version)), form.condition

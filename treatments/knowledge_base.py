@@ -27,12 +27,14 @@ FAMILIES = [
     ("conditions.json", [m.Condition]),
     ("drug_classes.json", [m.DrugClass]),
     ("drugs.json", [m.Drug, m.DoseGuidance, m.RenalDoseBand, m.ControlledSchedule, m.RegulatoryApproval]),
+    ("medicines.json", [m.Medicine, m.MedicineProperty]),
     ("procedures.json", [m.Procedure]),
     ("diagnostics.json", [m.Diagnostic]),
     ("recommendations.json", [m.Recommendation]),
     ("procedure_indications.json", [m.ProcedureIndication]),
     ("workup.json", [m.WorkupItem]),
     ("cautions.json", [m.Caution]),
+    ("mechanism_rules.json", [m.MechanismRule]),
     ("interactions.json", [m.Interaction]),
 ]
 
@@ -168,6 +170,10 @@ def refresh_planner_statistics():
 
 
 def _sorted(model):
+    """By natural key; combination medicines after every single ingredient, which they refer to."""
+    if model is m.Medicine:
+        objects = model.objects.prefetch_related("ingredients")
+        return sorted(objects, key=lambda obj: (bool(obj.ingredients.all()), obj.slug))
     return sorted(model.objects.all(), key=lambda obj: tuple(str(v) for v in obj.natural_key()))
 
 

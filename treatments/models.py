@@ -443,7 +443,7 @@ class DrugQuerySet(ClinicalQuerySet):
         """Published drugs with what matching needs, each prefetched once: the class; published cautions of the
         drug and of its class (with factor and sources); renal bands (with indication and sources); every
         published dose row (``published_doses``, with indication and sources); schedules; approvals (with
-        condition)."""
+        condition); the published properties of its medicine (with sources)."""
         cited = published_sources()
         cautions = Caution.objects.published().select_related("factor").prefetch_related(cited).order_by("key")
         return (
@@ -467,6 +467,12 @@ class DrugQuerySet(ClinicalQuerySet):
                 models.Prefetch("schedules", queryset=ControlledSchedule.objects.published()),
                 models.Prefetch(
                     "approvals", queryset=RegulatoryApproval.objects.published().select_related("condition")
+                ),
+                # The drug's mechanisms: the published properties of its medicine (same slug), with sources.
+                "medicine",
+                models.Prefetch(
+                    "medicine__properties",
+                    queryset=MedicineProperty.objects.published().prefetch_related(cited).order_by("property"),
                 ),
             )
         )
@@ -503,11 +509,6 @@ class Drug(ClinicalRecord):
     common_adverse_effects = models.TextField(blank=True)
     serious_adverse_effects = models.TextField(blank=True)
     boxed_warning = models.TextField(blank=True)
-    cns_active = models.BooleanField(default=False, help_text="Counts towards the Beers ≥3 CNS-active drugs rule.")
-    serotonergic = models.BooleanField(default=False)
-    anticholinergic_burden = models.PositiveSmallIntegerField(
-        default=0, help_text="Anticholinergic burden score (0–3)."
-    )
     # Plain-language patient text.
     patient_what_for = models.TextField(blank=True)
     patient_how_to_take = models.TextField(blank=True)
@@ -521,10 +522,6 @@ class Drug(ClinicalRecord):
 
     class Meta:
         ordering = ["generic_name"]
-        constraints = [
-            # The anticholinergic burden scale runs from 0 to 3.
-            models.CheckConstraint(condition=Q(anticholinergic_burden__lte=3), name="treatments_drug_acb_range"),
-        ]
         indexes = [
             # Medicines are entered by name in any case (explorer.load_drugs).
             models.Index(Lower("generic_name"), name="treatments_drug_lower_name"),
@@ -1186,15 +1183,19 @@ def _levels(*levels):
     return frozenset(levels)
 
 
-_INHIBITION = _levels(PropertyLevel.STRONG, PropertyLevel.MODERATE, PropertyLevel.WEAK)
+# "label": the drug's own label names the effect without an FDA potency grade.
+_INHIBITION = _levels(PropertyLevel.STRONG, PropertyLevel.MODERATE, PropertyLevel.WEAK, PropertyLevel.LABEL)
 _SUBSTRATE = _levels(PropertyLevel.SENSITIVE, PropertyLevel.MODERATE, PropertyLevel.LABEL)
-# The levels each property takes ("" only: a yes/no property).
+# The levels each property takes ("" only: a yes/no property). The FDA table lists P-gp inhibitors, inducers
+# and substrates without grading most of them, so a P-gp property may also be ungraded ("").
 PROPERTY_LEVELS = {
     p: (
-        _INHIBITION
-        if p.endswith(("-inhibitor", "-inducer"))
+        _levels(PropertyLevel.NONE, *(_INHIBITION if p.endswith(("-inhibitor", "-inducer")) else _SUBSTRATE))
+        if p.startswith("pgp-")
+        else _INHIBITION
+        if p.startswith("cyp") and p.endswith(("-inhibitor", "-inducer"))
         else _SUBSTRATE
-        if p.endswith("-substrate")
+        if p.startswith("cyp") and p.endswith("-substrate")
         else _levels(PropertyLevel.KNOWN, PropertyLevel.POSSIBLE, PropertyLevel.CONDITIONAL)
         if p == Property.QT_PROLONGING
         else _levels(PropertyLevel.NONE)

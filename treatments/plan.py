@@ -20,6 +20,8 @@ SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITY_ORDER)}
 OPIOID_CLASSES = frozenset({"strong-opioids", "dual-action-opioids"})
 SEDATIVE_CLASSES = frozenset({"benzodiazepines"})
 GABAPENTINOID_CLASS = "gabapentinoids"
+# Opioids and sedatives (FDA 2019: gabapentinoids with them risk serious breathing problems).
+DEPRESSANT_PROPERTIES = tuple((p, None) for p in ("opioid", "benzodiazepine", "z-drug", "barbiturate"))
 BEERS_CNS_THRESHOLD = 3  # AGS Beers 2023: avoid 3 or more CNS-active drugs in older adults.
 ACB_THRESHOLD = 3  # Anticholinergic burden total of 3 or more (Boustani 2008).
 
@@ -121,7 +123,7 @@ class PlanResult:
     criteria: PlanCriteria
     items: tuple  # ItemCheck for each plan drug
     procedures: tuple  # ProcedureInfo
-    current: tuple  # DrugInfo for current medicines
+    current: tuple  # DrugInfo (knowledge-base drugs) or medicines.MedicineRef for current medicines
     pairs: tuple  # Pair, most severe first
     checks: tuple  # Check, most severe first
     complementarity: tuple  # Complement for each pair of plan drugs
@@ -145,6 +147,12 @@ def load(criteria):
     depends on the plan, never on the size of the knowledge base.
     """
     drug_objects = list(m.Drug.objects.for_explorer().filter(slug__in={*criteria.drugs, *criteria.current}))
+    # Current medicines outside the knowledge base still meet class-level pairs (citalopram is an SSRI).
+    other_classes = (
+        m.Medicine.objects.published()
+        .filter(slug__in=sorted(set(criteria.current) - {d.slug for d in drug_objects}), drug_class__isnull=False)
+        .values_list("drug_class_id", flat=True)
+    )
     drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
     patient_texts = {
         d.slug: {
@@ -175,7 +183,9 @@ def load(criteria):
     return PlanData(
         drugs=drugs,
         procedures=procedures,
-        interactions=explorer.interaction_refs([d.pk for d in drug_objects], [d.drug_class_id for d in drug_objects]),
+        interactions=explorer.interaction_refs(
+            [d.pk for d in drug_objects], [*(d.drug_class_id for d in drug_objects), *other_classes]
+        ),
         check_sources=check_sources,
         patient_texts=patient_texts,
     )
@@ -189,12 +199,13 @@ def _item(drug):
     return (explorer.KIND_DRUG, drug.slug, drug.class_slug)
 
 
-def pairs(data, plan_drugs, current_drugs, older_adult):
-    """Every interaction between two of the plan drugs and current medicines, most severe first."""
+def pairs(data, plan_drugs, current_drugs, older_adult, rules=()):
+    """Every interaction between two of the plan drugs and current medicines (curated pairs and mechanism
+    rules, ``explorer.pair_findings``), most severe first."""
     everyone = list(dict.fromkeys(plan_drugs + current_drugs))
     found = []
     for a, b in combinations(everyone, 2):
-        for interaction in explorer.interactions_between(data.interactions, _item(a), _item(b), older_adult):
+        for interaction in explorer.pair_findings(a, b, data.interactions, rules, older_adult):
             found.append(Pair(a.slug, a.name, b.slug, b.name, interaction))
     return tuple(sorted(found, key=lambda p: (SEVERITY_RANK[p.severity], p.a_name, p.b_name)))
 
@@ -204,7 +215,8 @@ def plan_checks(data, plan_drugs, current_drugs, patient):
     checks = []
     by_class = {}
     for d in everyone:
-        by_class.setdefault(d.class_slug, []).append(d)
+        if d.class_slug:  # a medicine outside the knowledge base's classes duplicates nothing by class
+            by_class.setdefault(d.class_slug, []).append(d)
     for members in by_class.values():
         if len(members) > 1:
             names = [d.name for d in members]
@@ -258,15 +270,16 @@ def plan_checks(data, plan_drugs, current_drugs, patient):
                 _sources(data, "anticholinergic-burden"),
             )
         )
-    gabapentinoids = [d for d in everyone if d.class_slug == GABAPENTINOID_CLASS]
+    gabapentinoids = [d for d in everyone if d.class_slug == GABAPENTINOID_CLASS or d.find("gabapentinoid")]
     if gabapentinoids:
-        depressants = [d for d in everyone if d.class_slug in OPIOID_CLASSES | SEDATIVE_CLASSES]
-        at_risk = patient.older_adult or "respiratory-disease" in patient.factors
-        others = [
+        depressants = [
             d
             for d in everyone
-            if d.cns_active and d.class_slug != GABAPENTINOID_CLASS and d not in depressants and at_risk
+            if d not in gabapentinoids
+            and (d.class_slug in OPIOID_CLASSES | SEDATIVE_CLASSES or d.matching(DEPRESSANT_PROPERTIES))
         ]
+        at_risk = patient.older_adult or "respiratory-disease" in patient.factors
+        others = [d for d in everyone if d.cns_active and d not in gabapentinoids and d not in depressants and at_risk]
         if depressants or others:
             involved = gabapentinoids + depressants + others
             checks.append(
@@ -324,18 +337,25 @@ def item_check(drug, criteria, in_current=False):
     return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current, tuple(notices))
 
 
-def check(data, criteria):
-    """Check a plan. Pure: no database access. Unknown slugs must be rejected before this point."""
+def check(data, criteria, vocabulary=None):
+    """Check a plan. Pure: no database access. Unknown slugs must be rejected before this point. Current
+    medicines outside the knowledge base come from ``vocabulary`` (``medicines.Vocabulary``), which also gives
+    the mechanism rules."""
     patient = criteria.patient
     older = patient.older_adult
     plan_drugs = [data.drugs[s] for s in criteria.drugs]
-    current_drugs = [data.drugs[s] for s in criteria.current if s not in criteria.drugs]
+    current_drugs = [
+        data.drugs.get(s) or vocabulary.get(s)
+        for s in criteria.current
+        if s not in criteria.drugs and (s in data.drugs or (vocabulary and vocabulary.get(s)))
+    ]
+    rules = vocabulary.rules if vocabulary else ()
     return PlanResult(
         criteria=criteria,
         items=tuple(item_check(d, criteria, d.slug in criteria.current) for d in plan_drugs),
         procedures=tuple(data.procedures[s] for s in criteria.procedures if s in data.procedures),
         current=tuple(current_drugs),
-        pairs=pairs(data, plan_drugs, current_drugs, older),
+        pairs=pairs(data, plan_drugs, current_drugs, older, rules),
         checks=plan_checks(data, plan_drugs, current_drugs, patient),
         complementarity=complementarity(data, plan_drugs, older),
     )

@@ -81,7 +81,7 @@ def condition_detail(request, slug):
         m.Condition.objects.published().prefetch_related(explorer.published_sources()), slug=slug
     )
     data, form, result = forms.bind_explorer(request, condition)
-    drug_names = {slug: d.name for slug, d in data.current_drugs.items()}
+    drug_names = {slug: d.name for slug, d in {**form.found.items, **data.current_drugs}.items()}
     context = {
         "condition": condition,
         "form": form,
@@ -97,9 +97,10 @@ def condition_detail(request, slug):
         drug_slugs = {o.slug for o in result.options if o.kind == explorer.KIND_DRUG}
         drug_slugs |= {d.slug for o in result.options for d in o.members}
         factor_names = dict(form.fields["factors"].choices)
-        current_names = [drug_names[s] for s in result.patient.current]
+        current_names = [med.name for med in result.patient.medicines if med.recognised]
         context.update(
             unrecognised=_unrecognised(request, result.patient),
+            unprofiled=_unprofiled(result.patient),
             plan_slugs=plan_slugs,
             add_urls={s: "?" + _plan_query(request, plan=[*plan_slugs, s]) for s in drug_slugs if s not in plan_slugs},
             plan_url=reverse("treatments:plan")
@@ -249,8 +250,13 @@ def compare(request):
 # --- plans and summaries ----------------------------------------------------------------------
 
 
+def _unprofiled(patient):
+    """Names of the recognised current medicines without a reviewed interaction profile (not checked)."""
+    return list(dict.fromkeys(med.name for med in patient.unprofiled))
+
+
 def _unrecognised(request, patient):
-    """The current medicines no published drug is called, each with links that swap in a suggestion."""
+    """The current medicines the vocabulary does not know, each with links that swap in a suggestion."""
     typed = [med.slug or med.text for med in patient.medicines]
     rows = []
     for i, med in enumerate(patient.medicines):
@@ -300,6 +306,7 @@ def plan_page(request):
         chosen = list(result.criteria.drugs)
         context.update(
             unrecognised=_unrecognised(request, result.criteria.patient),
+            unprofiled=_unprofiled(result.criteria.patient),
             remove_urls={s: _plan_query(request, drugs=[d for d in chosen if d != s]) for s in chosen},
             remove_procedure_urls={
                 s: _plan_query(request, procedures=[p for p in result.criteria.procedures if p != s])

@@ -106,10 +106,33 @@ class DrugClassSerializer(serializers.ModelSerializer):
         ]
 
 
+def _drug_property(drug, prop):
+    """The published property ``prop`` of the drug's medicine (``views.DRUG_PROPERTIES`` prefetches them), or
+    None."""
+    try:
+        medicine = drug.medicine
+    except m.Medicine.DoesNotExist:
+        return None
+    return next((row for row in medicine.properties.all() if row.property == prop), None)
+
+
 class DrugSerializer(serializers.ModelSerializer):
     brand_names = StringListField()
     routes = StringListField()
     drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    cns_active = serializers.SerializerMethodField(help_text="Counts towards the Beers 3-or-more CNS-active rule.")
+    serotonergic = serializers.SerializerMethodField()
+    anticholinergic_burden = serializers.SerializerMethodField(help_text="ACB score, 0 (not on the scale) to 3.")
+
+    def get_cns_active(self, drug) -> bool:
+        return _drug_property(drug, m.Property.BEERS_CNS_ACTIVE) is not None
+
+    def get_serotonergic(self, drug) -> bool:
+        return _drug_property(drug, m.Property.SEROTONERGIC) is not None
+
+    def get_anticholinergic_burden(self, drug) -> int:
+        row = _drug_property(drug, m.Property.ANTICHOLINERGIC)
+        return (row.score or 0) if row else 0
 
     class Meta:
         model = m.Drug
@@ -377,13 +400,21 @@ class MeasureSerializer(serializers.Serializer):
 
 class MedicineSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="As typed.")
-    ingredient = serializers.CharField(source="slug", allow_null=True, help_text="Drug slug, or null.")
+    ingredient = serializers.CharField(
+        source="slug",
+        allow_null=True,
+        help_text="The medicine's slug in the vocabulary (a combination product's own slug), or null.",
+    )
+    name = serializers.CharField(help_text="The medicine's generic name, or empty.")
+    ingredients = StringListField(
+        source="slugs", help_text="The single ingredients checked for interactions (a product's ingredients)."
+    )
     recognised = serializers.BooleanField()
     profiled = serializers.BooleanField(
-        source="recognised",
-        help_text="Its interactions are checked (every recognised medicine is in the knowledge base's pairs).",
+        help_text="Every ingredient has a reviewed interaction profile. False for a recognised medicine means "
+        '"recognised — interactions not checked".'
     )
-    suggestions = serializers.SerializerMethodField(help_text="For an unrecognised name: close drug slugs.")
+    suggestions = serializers.SerializerMethodField(help_text="For an unrecognised name: close medicine slugs.")
 
     def get_suggestions(self, medicine) -> list[str]:
         return [slug for slug, _name in medicine.suggestions]
@@ -408,7 +439,7 @@ class PatientSerializer(serializers.Serializer):
     current = MedicineSerializer(
         many=True, source="medicines", help_text="Every current medicine as typed, recognised or not."
     )
-    unrecognised = serializers.SerializerMethodField(help_text="The texts no published medicine is called.")
+    unrecognised = serializers.SerializerMethodField(help_text="The texts the medicine vocabulary does not know.")
     warnings = serializers.ListField(child=serializers.CharField())
 
     def get_unrecognised(self, patient) -> list[str]:
@@ -440,6 +471,13 @@ class OptionInteractionSerializer(serializers.Serializer):
     effect = serializers.CharField()
     mechanism = serializers.CharField()
     management = serializers.CharField()
+    origin = serializers.ChoiceField(
+        choices=[("curated", "curated pair"), ("mechanism", "mechanism rule")],
+        help_text="A reviewed pair row, or a rule over the two medicines' properties.",
+    )
+    rule_name = serializers.CharField(help_text="A mechanism rule's name.")
+    basis = serializers.CharField(help_text="A mechanism rule's matching properties of each medicine.")
+    subject = serializers.CharField(help_text="On a drug-class option: the member drug it is about, or empty.")
     sources = SourceKeysField()
 
     def to_representation(self, instance):
@@ -514,6 +552,9 @@ class PairSerializer(serializers.Serializer):
     effect = serializers.CharField(source="interaction.effect")
     mechanism = serializers.CharField(source="interaction.mechanism")
     management = serializers.CharField(source="interaction.management")
+    origin = serializers.CharField(source="interaction.origin", help_text="curated (a reviewed pair) or mechanism.")
+    rule_name = serializers.CharField(source="interaction.rule_name", help_text="A mechanism rule's name.")
+    basis = serializers.CharField(source="interaction.basis", help_text="A mechanism rule's matching properties.")
     sources = SourceRefSerializer(many=True, source="interaction.sources")
 
 

@@ -112,9 +112,13 @@ class DrugClassViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = SLUG
 
 
+# A drug's mechanisms (cns_active, serotonergic, ACB score) are published properties of its medicine.
+DRUG_PROPERTIES = Prefetch("medicine__properties", queryset=m.MedicineProperty.objects.published())
+
+
 @method_decorator(conditional, name="dispatch")
 class DrugViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    queryset = m.Drug.objects.published().select_related("drug_class")
+    queryset = m.Drug.objects.published().select_related("drug_class").prefetch_related(DRUG_PROPERTIES)
     serializer_class = s.DrugSerializer
     filterset_class = DrugFilterSet
 
@@ -140,6 +144,7 @@ def drug_detail(request, slug):
             Prefetch("drug_class__cautions", queryset=cautions),
             Prefetch("approvals", queryset=_published(m.RegulatoryApproval, "condition")),
             Prefetch("schedules", queryset=_published(m.ControlledSchedule)),
+            DRUG_PROPERTIES,
         ),
         slug=slug,
     )
