@@ -865,9 +865,11 @@ def test_every_rule_states_when_it_applies():
 #
 # Checked as concrete drug pairs; a class-level row covers every drug in the class. Rows the data cannot
 # represent, and why: #4 (three or more CNS-active drugs) and #20 (two drugs of one class) are plan
-# checks on the medicines' beers-cns-active property and the drug class, tested below and in the plan code; #12 (carbamazepine
-# with CYP3A4 substrates) is UNVERIFIED in the brief, and only the pairs a primary source names are
-# recorded (TCAs, warfarin; not yet oxycodone or oral contraceptives); #16 (cisapride) and #10's bupropion/quinidine are
+# checks on the medicines' beers-cns-active property and the drug class, tested below and in the plan code;
+# #12 (carbamazepine with CYP3A4 substrates) is UNVERIFIED in the brief: the pairs a primary source names are
+# recorded (TCAs, warfarin, oxycodone, methadone), and the rest come from mechanism rules (strong CYP3A4 inducer
+# with a CYP3A4 substrate; enzyme inducer with a hormonal contraceptive, tests/test_medicines.py); #16
+# (cisapride) and #10's bupropion/quinidine are
 # not in the knowledge base; #17's "other local anaesthetics" has no second local anaesthetic to pair;
 # #21 and #22 are patient-factor cautions (tested above).
 

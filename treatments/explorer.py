@@ -62,6 +62,11 @@ CAUTION_STATUS = {
 
 # Cited when an option is in the same class as a current medicine (AAN 2022: offer a drug of another class).
 DUPLICATION_SOURCES = ("aan-2022-pdn",)
+# Cited when an option would take the regimen's totals over a threshold (``regimen_flags``).
+ACB_SOURCES = ("boustani-2008-acb", "ags-beers-2023")
+BEERS_CNS_SOURCES = ("ags-beers-2023",)
+ACB_THRESHOLD = 3  # a total anticholinergic burden of 3 or more (Boustani 2008)
+BEERS_CNS_THRESHOLD = 3  # AGS Beers 2023: avoid 3 or more CNS-active drugs in older adults
 
 KIND_DRUG_CLASS, KIND_DRUG, KIND_PROCEDURE = "drug_class", "drug", "procedure"
 KIND_LABELS = {KIND_DRUG_CLASS: "Drug class", KIND_DRUG: "Drug", KIND_PROCEDURE: "Procedure"}
@@ -627,6 +632,8 @@ class ConditionData:
     guidelines: tuple  # SourceRef of guidelines with a position here
     drug_classes: tuple  # (slug, name) of the classes of this condition's options, by name
     duplication_sources: tuple = ()  # SourceRef cited when an option duplicates a current medicine's class
+    acb_sources: tuple = ()  # SourceRef cited when an option takes the anticholinergic burden to 3 or more
+    beers_cns_sources: tuple = ()  # SourceRef cited for a third CNS-active drug in an older adult
     current_drugs: dict = field(default_factory=dict)  # slug -> medicines.MedicineRef of each current ingredient
     rules: tuple = ()  # medicines.RuleRef: the mechanism rules, per request (from the vocabulary)
 
@@ -1173,6 +1180,11 @@ def load_condition(condition):
                 guidelines[p.source.key] = p.source
     classes = {d.class_slug: d.class_name for d in drugs.values()}
     classes |= {rec.drug_class.slug: rec.drug_class.name for rec in recommendations if rec.drug_class_id}
+    check_sources = _refs(
+        m.Source.objects.published()
+        .filter(key__in={*DUPLICATION_SOURCES, *ACB_SOURCES, *BEERS_CNS_SOURCES})
+        .order_by("key")
+    )
     return ConditionData(
         slug=condition.slug,
         name=condition.name,
@@ -1183,7 +1195,9 @@ def load_condition(condition):
         ),
         guidelines=tuple(sorted(guidelines.values(), key=lambda s: s.short_name)),
         drug_classes=tuple(sorted(classes.items(), key=lambda c: c[1].lower())),
-        duplication_sources=_refs(m.Source.objects.published().filter(key__in=DUPLICATION_SOURCES).order_by("key")),
+        duplication_sources=tuple(s for s in check_sources if s.key in DUPLICATION_SOURCES),
+        acb_sources=tuple(s for s in check_sources if s.key in ACB_SOURCES),
+        beers_cns_sources=tuple(s for s in check_sources if s.key in BEERS_CNS_SOURCES),
     )
 
 
@@ -1409,6 +1423,49 @@ def current_medicine_flags(drug, patient, data, subject=""):
     return flags
 
 
+def regimen_flags(drug, patient, data, subject=""):
+    """Flags for what adding the drug does to the whole regimen (its current medicines plus this drug), the
+    same totals the plan check adds up: an anticholinergic burden of 3 or more (Boustani 2008), and, in an older
+    adult, 3 or more CNS-active drugs (AGS Beers 2023)."""
+    others = [data.current_drugs[s] for s in patient.current if s in data.current_drugs and s != drug.slug]
+    flags = []
+    if drug.anticholinergic_burden:
+        contributors = [o for o in others if o.anticholinergic_burden]
+        total = drug.anticholinergic_burden + sum(o.anticholinergic_burden for o in contributors)
+        if contributors and total >= ACB_THRESHOLD:
+            parts = ", ".join(f"{d.name} {d.anticholinergic_burden}" for d in [drug, *contributors])
+            flags.append(
+                Flag(
+                    "anticholinergic-burden",
+                    f"Anticholinergic burden {total} with the current medicines",
+                    m.CautionLevel.AVOID if patient.older_adult else m.CautionLevel.CAUTION,
+                    "Anticholinergic burden",
+                    f"Total anticholinergic burden {total} ({parts}). A total of 3 or more is linked to confusion, "
+                    "falls and cognitive decline, above all in older adults: prefer an option with less "
+                    "anticholinergic effect or reduce the others.",
+                    data.acb_sources,
+                    subject,
+                )
+            )
+    if drug.cns_active and patient.older_adult:
+        cns = [o for o in others if o.cns_active]
+        if len(cns) + 1 >= BEERS_CNS_THRESHOLD:
+            names = ", ".join(d.name for d in cns)
+            flags.append(
+                Flag(
+                    "beers-cns",
+                    f"{len(cns) + 1} CNS-active drugs in an older adult",
+                    m.CautionLevel.AVOID,
+                    "Beers: CNS-active drugs",
+                    f"With {names}, {drug.name} would be CNS-active drug number {len(cns) + 1}. AGS Beers 2023 "
+                    "advises avoiding 3 or more in older adults because of falls and fractures; reduce the number.",
+                    data.beers_cns_sources,
+                    subject,
+                )
+            )
+    return flags
+
+
 def mechanism_ref(rule, a, a_props, b, b_props):
     """A mechanism rule's finding for the pair a, b, as an ``InteractionRef`` that cites the rule's sources and
     those of the properties it matched."""
@@ -1508,6 +1565,7 @@ def match_target(target, patient, data):
         subject = drug.name if target.kind == KIND_DRUG_CLASS else ""
         f, b, n = patient_flags(own, patient, subject=subject)
         f += current_medicine_flags(drug, patient, data, subject)
+        f += regimen_flags(drug, patient, data, subject)
         limit = dose_limit(drug, patient, data.slug, condition_name)
         found[drug.slug] = findings_with_current(drug, patient, data)
         flags += f

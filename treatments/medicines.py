@@ -16,6 +16,7 @@ queries; ``cache.vocabulary`` keeps one copy per process and knowledge-base vers
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import models as m
@@ -146,7 +147,8 @@ class Vocabulary:
         slug = self._one(text)
         if slug:
             return (slug,)
-        parts = [p for p in COMBINATION_SPLIT.split(str(text)) if p.strip()]
+        # Parts without a letter are strengths ("hydrocodone/APAP 5/325"), not medicines.
+        parts = [p for p in COMBINATION_SPLIT.split(str(text)) if re.search(r"[A-Za-z]", p)]
         if len(parts) < 2:
             return ()
         slugs = [self._one(p) for p in parts]
@@ -155,6 +157,12 @@ class Vocabulary:
         slugs = tuple(dict.fromkeys(slugs))
         product = self.products.get(frozenset(slugs))
         return (product,) if product else slugs
+
+    def current(self, texts):
+        """The ingredient slugs a list of typed names stands for, in order, without repeats; names not recognised
+        are left out."""
+        slugs = [i for text in texts for slug in self.recognise(text) for i in self.ingredients(slug)]
+        return tuple(dict.fromkeys(slugs))
 
     def ingredients(self, slug):
         """The single-ingredient slugs a record stands for (itself, or a product's ingredients)."""
@@ -268,19 +276,30 @@ FORM_WORDS = frozenset(
 )
 
 
+# Anions that, with a salt word, are the whole medicine ("potassium chloride", "calcium carbonate"): a name
+# left with only these after dropping salt words keeps its salt words, so "sodium chloride" never meets
+# "potassium chloride".
+ION_WORDS = frozenset(
+    "chloride carbonate bicarbonate citrate gluconate oxide hydroxide lactate iodide fluoride".split()
+)
+
+
 def name_keys(text):
     """(exact, plain) matching keys of a medicine name: case, accents and punctuation ignored ("Co-codamol" and
     "cocodamol" meet), and, for ``plain``, salt, strength and form words dropped ("Duloxetine HCl 30 mg" →
     "duloxetine"). A name made only of such words keeps them ("sodium" stays "sodium"). Two names can share a
     plain key ("potassium chloride" and "sodium chloride" are both "chloride"), so recognition tries the
-    exact key first and uses a plain key only when one medicine has it. Pure."""
-    import unicodedata
-
+    exact key first and uses a plain key only when one medicine has it; a name left with only an anion keeps
+    its salt words ("potassium chloride" stays "potassiumchloride", see ``ION_WORDS``). Pure."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    # "Tylenol #3" is a product (with codeine), not Tylenol at a strength of 3: keep "#3" / "No. 3" as a word.
+    folded = re.sub(r"(?:#|\bno\.?)\s*(\d+)", r" no\1 ", folded)
     tokens = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", folded)
     exact = "".join(tokens)
     kept = [t for t in tokens if t not in FORM_WORDS and not re.fullmatch(r"[0-9.]+(mg|mcg|g|ml|%)?", t)]
-    plain = [t for t in kept if t not in SALT_WORDS] or kept
+    plain = [t for t in kept if t not in SALT_WORDS]
+    if not plain or set(plain) <= ION_WORDS:
+        plain = kept
     return exact, "".join(plain) or exact
 
 
@@ -337,7 +356,9 @@ def load_vocabulary():
     medicines, exact, plain, names, products = {}, {}, {}, {}, {}
     for row in rows:
         ingredients = tuple(i.slug for i in row.ingredients.all())
-        brands = tuple(dict.fromkeys([*row.brand_names_us, *row.brand_names_uk]))
+        # A knowledge-base drug's own brand names (reviewed with the drug) name its medicine too.
+        drug_brands = row.drug.brand_names if row.drug_id else []
+        brands = tuple(dict.fromkeys([*row.brand_names_us, *row.brand_names_uk, *drug_brands]))
         is_drug = bool(row.drug_id and row.drug.status == m.ReviewStatus.PUBLISHED)
         medicines[row.slug] = MedicineRef(
             slug=row.slug,

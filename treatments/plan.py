@@ -22,8 +22,8 @@ SEDATIVE_CLASSES = frozenset({"benzodiazepines"})
 GABAPENTINOID_CLASS = "gabapentinoids"
 # Opioids and sedatives (FDA 2019: gabapentinoids with them risk serious breathing problems).
 DEPRESSANT_PROPERTIES = tuple((p, None) for p in ("opioid", "benzodiazepine", "z-drug", "barbiturate"))
-BEERS_CNS_THRESHOLD = 3  # AGS Beers 2023: avoid 3 or more CNS-active drugs in older adults.
-ACB_THRESHOLD = 3  # Anticholinergic burden total of 3 or more (Boustani 2008).
+BEERS_CNS_THRESHOLD = explorer.BEERS_CNS_THRESHOLD
+ACB_THRESHOLD = explorer.ACB_THRESHOLD
 
 # Sources cited by the non-pairwise checks (keys in fixtures/sources.json).
 CHECK_SOURCES = {

@@ -117,6 +117,13 @@ props_of = {}
 for (slug, prop), r in rows.items():
     props_of.setdefault(slug, set()).add(prop)
 
+# The ingredients of a ranked product are among the most prescribed too (codeine in co-codamol).
+ranked_ingredients = {
+    i if isinstance(i, str) else i[0]
+    for x in vocab
+    if x["fields"]["us_rank"] is not None or x["fields"]["england_rank"] is not None
+    for i in x["fields"]["ingredients"]
+}
 singles, combos = [], []
 for record in vocab:
     f = record["fields"]
@@ -141,7 +148,9 @@ for record in vocab:
                 cls = klass
         cls = cls or CLASS_BY_ATC.get(f["atc_code"][:5])
     f["drug_class"] = [cls] if cls else None
-    ranked = f["us_rank"] is not None or f["england_rank"] is not None or drug is not None
+    ranked = (
+        f["us_rank"] is not None or f["england_rank"] is not None or drug is not None or slug in ranked_ingredients
+    )
     f["profiled"] = bool(ranked and slug in reviewed and not f["ingredients"])
     f["ingredients"] = [[s] if isinstance(s, str) else s for s in f["ingredients"]]
     fields = {
@@ -158,6 +167,29 @@ profiled = {r["fields"]["slug"] for r in singles if r["fields"]["profiled"]}
 for r in combos:
     f = r["fields"]
     f["profiled"] = all(i[0] in profiled for i in f["ingredients"])
+
+# Rows read in the labels already cited elsewhere in this file (review of 2026-12-02).
+EXTRA_ROWS = {
+    ("amitriptyline", "serotonin-reuptake-inhibitor"): {
+        "level": "",
+        "score": None,
+        "note": "Amitriptyline product monograph: inhibits serotonin (and noradrenaline) reuptake, the mechanism "
+        "behind the bleeding risk of SSRIs and SNRIs with anticoagulants, antiplatelets and NSAIDs.",
+        "sources": ["label-pms-amitriptyline-ca"],
+    },
+    **{
+        (ppi, "cyp2c19-inhibitor"): {
+            "level": "label",
+            "score": None,
+            "note": "Plavix label: avoid omeprazole or esomeprazole, which inhibit CYP2C19 and lower clopidogrel's "
+            "active metabolite and antiplatelet effect.",
+            "sources": ["label-plavix"],
+        }
+        for ppi in ("omeprazole", "esomeprazole")
+        if ppi in by_slug
+    },
+}
+rows.update(EXTRA_ROWS)
 
 # A member of a knowledge-base class (by its ATC code) has the class's mechanisms: the sources state them for
 # the class (FDA 2016 lists SSRIs, SNRIs, TCAs and MAOIs as serotonergic; Beers 2023 counts antidepressants,
@@ -221,7 +253,7 @@ if extra.exists():
     for x in json.loads(extra.read_text()):
         new[x["fields"]["key"]] = x
 cited = {s[0] for r in medicines + properties for s in r["fields"]["sources"]}
-rules = load("rules/rules.json")
+rules = load("rules/rules.json") + load("rules_extra.json")
 pairs = load("rules/interactions.json")
 cautions = load("rules/cautions.json")
 for r in rules + pairs + cautions:
@@ -248,6 +280,20 @@ DROPPED_RULES = {
     "anticholinergic--anticholinergic-older-adult",
 }
 kept_rules = [r for r in rules if r["fields"]["key"] not in DROPPED_RULES]
+# Moderate sensitive substrates (FDA: 2- to 5-fold exposure with a strong inhibitor) count too: S-warfarin and
+# phenytoin (CYP2C9) and nortriptyline (CYP2D6) are "moderate" in the FDA table. A CYP2C19 inhibitor named in
+# clopidogrel's own label (omeprazole, esomeprazole) counts for the CYP2C19 rule.
+RULE_PATCHES = {
+    "cyp2c9-inhibitor--cyp2c9-substrate": ("right", "cyp2c9-substrate:moderate"),
+    "cyp2d6-inhibitor--cyp2d6-substrate": ("right", "cyp2d6-substrate:moderate"),
+    "cyp3a4-inhibitor-strong--cyp3a4-substrate": ("right", "cyp3a4-substrate:moderate"),
+    "cyp3a4-inducer-strong--cyp3a4-substrate": ("right", "cyp3a4-substrate:moderate"),
+    "cyp2c19-inhibitor--cyp2c19-activated": ("left", "cyp2c19-inhibitor:label"),
+}
+for r in kept_rules:
+    patch = RULE_PATCHES.get(r["fields"]["key"])
+    if patch and patch[1] not in r["fields"][patch[0]]:
+        r["fields"][patch[0]].append(patch[1])
 for r in kept_rules:
     r["fields"]["status"] = "published"
 dump(FIX / "mechanism_rules.json", sorted(kept_rules, key=lambda r: r["fields"]["key"]))
