@@ -26,8 +26,8 @@ MECHANISM = "mechanism"
 ORIGIN_LABELS = {CURATED: "curated pair", MECHANISM: "mechanism rule"}
 
 # Joins two ingredients in one typed name: "hydrocodone/acetaminophen", "amlodipine + benazepril",
-# "losartan and hydrochlorothiazide". Commas separate medicines before this (``forms.DrugNamesField``).
-COMBINATION_SPLIT = re.compile(r"\s*(?:/|\+|&|\band\b|\bwith\b)\s*", re.IGNORECASE)
+# "losartan and hydrochlorothiazide", "acetaminophen; hydrocodone". Commas separate medicines before this (``forms.DrugNamesField``).
+COMBINATION_SPLIT = re.compile(r"\s*(?:/|\+|&|;|\band\b|\bwith\b)\s*", re.IGNORECASE)
 
 SUGGESTION_CUTOFF = 0.8  # difflib ratio: "gabapentn" → gabapentin (0.95), "hydroxyzine" ↛ hydralazine (0.64)
 MAX_SUGGESTIONS = 3
@@ -187,6 +187,7 @@ class Vocabulary:
 SALT_WORDS = frozenset(
     [
         "acetate",
+        "aspartate",
         "besilate",
         "besylate",
         "bitartrate",
@@ -211,6 +212,7 @@ SALT_WORDS = frozenset(
         "phosphate",
         "potassium",
         "propionate",
+        "saccharate",
         "sodium",
         "succinate",
         "sulfate",

@@ -40,6 +40,13 @@ by_slug = {x["fields"]["slug"]: x for x in vocab}
 NAME_FIXES = {
     "clonidine-topical": {"other_names": ["clonidine gel"]},
     "lidocaine": {"brand_names_us": []},
+    # ClinCalc lists pancrelipase by its three enzymes.
+    "pancrelipase": {
+        "other_names": [
+            *by_slug["pancrelipase"]["fields"]["other_names"],
+            "pancrelipase amylase; pancrelipase lipase; pancrelipase protease",
+        ]
+    },
     # US prescription labels abbreviate acetaminophen as APAP ("hydrocodone/APAP").
     "acetaminophen": {"other_names": [*by_slug["acetaminophen"]["fields"]["other_names"], "APAP"]},
     "lidocaine-plaster": {"other_names": ["lignocaine plaster", "lidocaine 5% medicated plaster"]},
