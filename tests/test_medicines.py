@@ -404,3 +404,15 @@ def test_rules_fixture_round_trips_its_property_specs():
     for rule in rules:
         for spec in rule["fields"]["left"] + rule["fields"]["right"]:
             m.parse_property_spec(spec)
+
+
+@pytest.mark.django_db
+def test_the_medicines_api_searches_the_vocabulary_with_profiles(client, real_kb):
+    body = client.get("/api/v1/medicines/", {"search": "eliquis"}).json()
+    (apixaban,) = body["results"]
+    assert apixaban["slug"] == "apixaban" and apixaban["drug_class"] == "anticoagulants" and apixaban["profiled"]
+    assert {p["property"] for p in apixaban["properties"]} >= {"anticoagulant", "cyp3a4-substrate"}
+    assert all(p["sources"] for p in apixaban["properties"])
+    serotonergic = client.get("/api/v1/medicines/", {"property": "mao-inhibitor"}).json()
+    assert [r["slug"] for r in serotonergic["results"]] == ["phenelzine"]
+    assert client.get("/api/v1/medicines/", {"property": "nonsense"}).status_code == 400

@@ -26,7 +26,8 @@ MECHANISM = "mechanism"
 ORIGIN_LABELS = {CURATED: "curated pair", MECHANISM: "mechanism rule"}
 
 # Joins two ingredients in one typed name: "hydrocodone/acetaminophen", "amlodipine + benazepril",
-# "losartan and hydrochlorothiazide", "acetaminophen; hydrocodone". Commas separate medicines before this (``forms.DrugNamesField``).
+# "losartan and hydrochlorothiazide", "acetaminophen; hydrocodone". Commas separate medicines before this
+# (``forms.DrugNamesField``).
 COMBINATION_SPLIT = re.compile(r"\s*(?:/|\+|&|;|\band\b|\bwith\b)\s*", re.IGNORECASE)
 
 SUGGESTION_CUTOFF = 0.8  # difflib ratio: "gabapentn" → gabapentin (0.95), "hydroxyzine" ↛ hydralazine (0.64)
@@ -282,7 +283,18 @@ FORM_WORDS = frozenset(
 # left with only these after dropping salt words keeps its salt words, so "sodium chloride" never meets
 # "potassium chloride".
 ION_WORDS = frozenset(
-    "chloride carbonate bicarbonate citrate gluconate oxide hydroxide lactate iodide fluoride".split()
+    [
+        "chloride",
+        "carbonate",
+        "bicarbonate",
+        "citrate",
+        "gluconate",
+        "oxide",
+        "hydroxide",
+        "lactate",
+        "iodide",
+        "fluoride",
+    ]
 )
 
 

@@ -8,7 +8,7 @@ document.addEventListener("htmx:afterSwap", function (event) {
 });
 
 // Medicine boxes (templates/treatments/_drug_names.html) suggest generic names as you type, from the
-// read-only API's drug search. Without this script the box still takes a typed name.
+// read-only API's drug search (plan drugs) or medicine vocabulary search (current medicines). Without this script the box still takes a typed name.
 (function () {
   function attach(input) {
     if (input.list || !input.dataset.suggestUrl) return;
@@ -31,7 +31,7 @@ document.addEventListener("htmx:afterSwap", function (event) {
           .then(function (data) {
             var options = (data.results || []).slice(0, 10).map(function (drug) {
               var option = document.createElement("option");
-              option.value = drug.generic_name;
+              option.value = drug.generic_name || drug.name;
               return option;
             });
             list.replaceChildren.apply(list, options);

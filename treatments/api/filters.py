@@ -77,3 +77,27 @@ class DrugFilterSet(django_filters.FilterSet):
 
     def by_search(self, queryset, name, value):
         return queryset.filter(Q(generic_name__icontains=value) | Q(brand_names__icontains=value))
+
+
+class MedicineFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="by_search", max_length=100, help_text="Part of a generic, other or brand name, case-insensitive."
+    )
+    property = django_filters.ChoiceFilter(
+        choices=m.Property.choices, method="by_property", help_text="Medicines with this mechanism property."
+    )
+
+    class Meta:
+        model = m.Medicine
+        fields = ["search", "property"]
+
+    def by_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(other_names__icontains=value)
+            | Q(brand_names_us__icontains=value)
+            | Q(brand_names_uk__icontains=value)
+        )
+
+    def by_property(self, queryset, name, value):
+        return queryset.filter(properties__property=value, properties__status=m.ReviewStatus.PUBLISHED).distinct()

@@ -24,7 +24,7 @@ class SourceKeysField(serializers.ListField):
     child = serializers.CharField()
 
     def to_representation(self, data):
-        return [source.key for source in data]
+        return [source.key for source in (data.all() if hasattr(data, "all") else data)]
 
 
 class StringListField(serializers.ListField):
@@ -147,6 +147,45 @@ class DrugSerializer(serializers.ModelSerializer):
             "serotonergic",
             "anticholinergic_burden",
             "boxed_warning",
+            "last_reviewed",
+        ]
+
+
+class MedicinePropertySerializer(serializers.ModelSerializer):
+    sources = SourceKeysField()
+
+    class Meta:
+        model = m.MedicineProperty
+        fields = ["property", "level", "score", "note", "sources"]
+
+
+class VocabularyMedicineSerializer(serializers.ModelSerializer):
+    """A medicine of the vocabulary, with its cited interaction profile."""
+
+    other_names = StringListField()
+    brand_names_us = StringListField()
+    brand_names_uk = StringListField()
+    ingredients = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    drug = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The knowledge-base drug, if any.")
+    drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    properties = MedicinePropertySerializer(many=True)
+
+    class Meta:
+        model = m.Medicine
+        fields = [
+            "slug",
+            "name",
+            "other_names",
+            "brand_names_us",
+            "brand_names_uk",
+            "rxcui",
+            "atc_code",
+            "unii",
+            "ingredients",
+            "drug",
+            "drug_class",
+            "profiled",
+            "properties",
             "last_reviewed",
         ]
 

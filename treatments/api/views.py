@@ -30,7 +30,7 @@ from .. import cache as kb_cache
 from .. import forms, plan, spreadsheet
 from .. import models as m
 from . import serializers as s
-from .filters import ConditionFilterSet, DrugFilterSet
+from .filters import ConditionFilterSet, DrugFilterSet, MedicineFilterSet
 
 SLUG = r"[-a-zA-Z0-9_]+"
 
@@ -176,6 +176,26 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SourceSerializer
     lookup_field = "key"
     lookup_value_regex = SLUG
+
+
+@method_decorator(conditional, name="dispatch")
+class MedicineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The medicine vocabulary: every medicine a current-medicines box recognises, with its cited profile."""
+
+    queryset = (
+        m.Medicine.objects.published()
+        .select_related("drug", "drug_class")
+        .prefetch_related(
+            Prefetch("ingredients", queryset=m.Medicine.objects.published().only("slug")),
+            Prefetch(
+                "properties",
+                queryset=m.MedicineProperty.objects.published().prefetch_related(_published_sources()),
+            ),
+        )
+        .order_by("name")
+    )
+    serializer_class = s.VocabularyMedicineSerializer
+    filterset_class = MedicineFilterSet
 
 
 @method_decorator(conditional, name="dispatch")
