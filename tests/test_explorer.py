@@ -1,9 +1,8 @@
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from treatments import explorer
+from treatments import explorer, medicines
 from treatments.explorer import Filters, make_patient
 
 from .conftest import make_drug
@@ -14,11 +13,12 @@ FILTER_FIELDS = set(Filters.__dataclass_fields__)
 def run(world, **inputs):
     """Evaluate the world's condition for a patient (make_patient's inputs) with option filters (Filters')."""
     data = explorer.load_condition(world["condition"])
-    lookup = explorer.load_drugs(inputs.get("current", ()))
+    vocabulary = medicines.load_vocabulary()
     filters = Filters(**{k: v for k, v in inputs.items() if k in FILTER_FIELDS})
     patient_inputs = {k: v for k, v in inputs.items() if k not in FILTER_FIELDS}
-    patient_inputs["current"] = tuple(lookup.resolve(patient_inputs.get("current", ()))[0])
-    return explorer.evaluate(replace(data, current_drugs=lookup.items), make_patient(**patient_inputs), filters)
+    patient_inputs["current"] = vocabulary.current(patient_inputs.get("current", ()))
+    data = explorer.with_current(data, vocabulary, patient_inputs["current"])
+    return explorer.evaluate(data, make_patient(**patient_inputs), filters)
 
 
 def option(result, slug, kind=None):

@@ -271,6 +271,11 @@ def test_benzodiazepines_carbamazepine_and_mexiletine_have_their_cautions(real_k
         drug__slug="carbamazepine", factor__slug="cardiac-conduction-disease"
     )
     assert av_block.exists()
+    published = m.Caution.objects.published()
+    assert published.get(key="benzodiazepines--substance-use-disorder").factor.slug == "substance-use-disorder"
+    diazepam = published.get(key="diazepam--respiratory-disease")
+    assert "severe respiratory insufficiency" in diazepam.text and diazepam.sources.filter(key="label-valium").exists()
+    assert published.get(key="lorazepam--respiratory-disease").level == "caution"
     boxed = m.Drug.objects.get(slug="mexiletine").boxed_warning
     assert "CAST" in boxed and "7.7%" in boxed
 

@@ -1,14 +1,13 @@
 """The patient model: kidney-function equations against worked examples, rule thresholds at their edges,
 the patient form's errors and warnings, and the issue's clinical cases on the REAL knowledge base."""
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.http import QueryDict
 
-from treatments import explorer, forms, knowledge_base
+from treatments import explorer, forms, knowledge_base, medicines
 from treatments import models as m
 from treatments.explorer import CautionRef, Range, make_patient, rule_applies
 
@@ -250,10 +249,10 @@ def real_kb(django_db_setup, django_db_blocker):
 
 def evaluate(slug, current=(), **inputs):
     condition = m.Condition.objects.get(slug=slug)
-    data = explorer.load_condition(condition)
-    lookup = explorer.load_drugs(current)
-    patient = make_patient(current=tuple(lookup.resolve(current)[0]), **inputs)
-    return explorer.evaluate(replace(data, current_drugs=lookup.items), patient)
+    vocabulary = medicines.load_vocabulary()
+    slugs = vocabulary.current(current)
+    data = explorer.with_current(explorer.load_condition(condition), vocabulary, slugs)
+    return explorer.evaluate(data, make_patient(current=slugs, **inputs))
 
 
 def drug(result, slug):

@@ -1723,6 +1723,13 @@ def facets(matched, filters, data):
     return result
 
 
+def with_current(data, vocabulary, slugs):
+    """``data`` with the patient's current medicines (ingredient slugs) resolved in ``vocabulary`` and its
+    mechanism rules, ready for ``evaluate``."""
+    current = {slug: vocabulary.get(slug) for slug in slugs if vocabulary.get(slug)}
+    return replace(data, current_drugs=current, rules=vocabulary.rules)
+
+
 def evaluate(data, patient, filters=Filters()):
     """Every option of a condition judged for this patient, then narrowed by the filters. Pure: no database
     access. ``data`` is the condition's snapshot of the knowledge base (``load_condition``) with the patient's

@@ -15,7 +15,6 @@ knowledge base holds.
 the API call them.
 """
 
-from dataclasses import replace
 from decimal import Decimal
 
 from django import forms
@@ -507,7 +506,7 @@ def bind_explorer(request, condition):
     )
     result = None
     if form.is_valid():
-        data = replace(data, current_drugs=form.current_medicines, rules=cache.vocabulary(kb_version).rules)
+        data = explorer.with_current(data, cache.vocabulary(kb_version), form.current_medicines)
         result = explorer.evaluate(data, form.patient(), form.filters())
     return data, form, result
 

@@ -262,7 +262,7 @@ if extra.exists():
 cited = {s[0] for r in medicines + properties for s in r["fields"]["sources"]}
 rules = load("rules/rules.json") + load("rules_extra.json")
 pairs = load("rules/interactions.json")
-cautions = load("rules/cautions.json")
+cautions = load("rules/cautions.json") + load("cautions_extra.json")
 for r in rules + pairs + cautions:
     cited |= {s[0] for s in r["fields"]["sources"]}
 missing = sorted(cited - have - set(new))

@@ -166,8 +166,10 @@ class VocabularyMedicineSerializer(serializers.ModelSerializer):
     brand_names_us = StringListField()
     brand_names_uk = StringListField()
     ingredients = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    drug = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The knowledge-base drug, if any.")
-    drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    drug = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="The knowledge-base drug, if any."
+    )
+    drug_class = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     properties = MedicinePropertySerializer(many=True)
 
     class Meta:
