@@ -15,6 +15,7 @@ from treatments import models as m
 from treatments.medicines import name_keys
 
 PDN, PHN = "painful-diabetic-neuropathy", "postherpetic-neuralgia"
+pytestmark = pytest.mark.django_db  # the real knowledge base is loaded once for the module (``real_kb``)
 
 
 # --- name keys (pure) ------------------------------------------------------------------------------------
@@ -294,7 +295,6 @@ EIGHT = [
 ]
 
 
-@pytest.mark.django_db
 def test_an_everyday_medication_list_keeps_every_option_and_flags_interactions(client, real_kb):
     response = client.get(f"/conditions/{PHN}/", {"age": 60, "current": EIGHT})
     assert response.status_code == 200
@@ -310,14 +310,12 @@ def test_an_everyday_medication_list_keeps_every_option_and_flags_interactions(c
     assert "mechanism rule: Moderate CYP1A2 inhibitor with a sensitive CYP1A2 substrate" in text
 
 
-@pytest.mark.django_db
 def test_a_recognised_medicine_without_a_profile_is_listed_as_not_checked(client, real_kb):
     unprofiled = m.Medicine.objects.published().filter(profiled=False, ingredients__isnull=True).first()
     response = client.get(f"/conditions/{PDN}/", {"current": [unprofiled.name, "metformin"]})
     assert "Recognised — interactions not checked" in response.text and unprofiled.name in response.text
 
 
-@pytest.mark.django_db
 def test_the_api_lists_each_medicine_as_typed(client, real_kb):
     body = client.get(
         "/api/v1/explore/", {"condition": PDN, "current": "Co-codamol,gabapentn,Eliquis,abiraterone"}
@@ -343,7 +341,6 @@ def test_the_api_lists_each_medicine_as_typed(client, real_kb):
     assert origins <= {"curated", "mechanism"}
 
 
-@pytest.mark.django_db
 def test_interaction_check_accepts_names_and_says_where_each_result_came_from(client, real_kb):
     body = client.get("/api/v1/interactions/check/", {"drugs": "Cymbalta,Cipro", "current": "fluvoxamine"}).json()
     pairs = {(p["a"], p["b"], p["key"]): p for p in body["pairs"]}
@@ -356,7 +353,6 @@ def test_interaction_check_accepts_names_and_says_where_each_result_came_from(cl
     assert "Cipro" in texts and "fluvoxamine" in texts
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("bad", ["metformin\x00", "a" * 201])
 def test_only_unreadable_names_are_refused(client, real_kb, bad):
     response = client.get("/api/v1/explore/", {"condition": PDN, "current": bad})
@@ -364,7 +360,6 @@ def test_only_unreadable_names_are_refused(client, real_kb, bad):
     assert "current" in response.json()
 
 
-@pytest.mark.django_db
 def test_the_page_without_javascript_lists_the_interaction_with_its_origin(client, real_kb):
     response = client.get(f"/conditions/{PDN}/", {"current": ["Cipro"]})
     option = re.search(r'<article[^>]*aria-labelledby="opt-drug-duloxetine".*?</article>', response.text, re.S)
@@ -376,7 +371,6 @@ def test_the_page_without_javascript_lists_the_interaction_with_its_origin(clien
 # --- regimen totals in the explorer and the plan ------------------------------------------------------------
 
 
-@pytest.mark.django_db
 def test_an_option_that_takes_the_anticholinergic_burden_to_3_is_flagged(real_kb):
     condition = m.Condition.objects.get(slug=PDN)
     data = explorer.load_condition(condition)
@@ -391,7 +385,6 @@ def test_an_option_that_takes_the_anticholinergic_burden_to_3_is_flagged(real_kb
     assert not any(f.key == "anticholinergic-burden" for f in pregabalin.flags)  # ACB 0: adds nothing
 
 
-@pytest.mark.django_db
 def test_the_plan_counts_current_medicines_outside_the_knowledge_base(real_kb):
     patient = explorer.make_patient(age=80, current=real_kb.current(["alprazolam", "oxybutynin", "Ambien"]))
     criteria = plan.PlanCriteria(drugs=("amitriptyline",), patient=patient)
@@ -411,7 +404,6 @@ def test_rules_fixture_round_trips_its_property_specs():
             m.parse_property_spec(spec)
 
 
-@pytest.mark.django_db
 def test_the_medicines_api_searches_the_vocabulary_with_profiles(client, real_kb):
     body = client.get("/api/v1/medicines/", {"search": "eliquis"}).json()
     (apixaban,) = body["results"]
