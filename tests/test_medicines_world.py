@@ -110,3 +110,14 @@ def test_a_knowledge_base_drugs_medicine_has_its_slug(world):
         "A knowledge-base drug's medicine has the drug's slug ('pregabalin')."
     ]
     assert m.Medicine(slug="x", name="X", rxcui="12a").record_problems() == ["An RxCUI is a number."]
+
+
+@pytest.mark.django_db
+def test_the_loader_check_wants_a_medicine_for_every_published_drug(world):
+    from treatments.validation import medicine_problems
+
+    assert medicine_problems() == []  # the world's drugs have theirs (conftest.make_drug)
+    m.Medicine.objects.get(slug="pregabalin").delete()
+    assert [(p.record, p.message) for p in medicine_problems()] == [
+        ("pregabalin", "The drug 'pregabalin' has no published medicine (same slug).")
+    ]

@@ -248,8 +248,9 @@ def obj_key_fields(model):
 
 def medicine_problems():
     """The vocabulary and the mechanism profiles: every record well formed; no name shared by two medicines
-    (recognition would have to guess); properties at their own levels; rules that name known properties."""
-    from .explorer import name_keys  # the one normalisation recognition uses
+    (recognition would have to guess); properties at their own levels; rules that name known properties; every
+    published drug has its medicine."""
+    from .medicines import name_keys  # the one normalisation recognition uses
 
     problems = []
 
@@ -277,4 +278,11 @@ def medicine_problems():
     for rule in m.MechanismRule.objects.exclude(status=m.ReviewStatus.RETIRED):
         for message in rule.rule_problems():
             add(rule, message)
+    # Every published drug is a medicine of the vocabulary, so a clinician can enter it as a current medicine
+    # and its mechanisms are checked.
+    linked = {md.drug_id for md in medicines if md.drug_id and md.status == m.ReviewStatus.PUBLISHED}
+    for drug in m.Drug.objects.published().exclude(pk__in=linked):
+        problems.append(
+            Problem("treatments.Medicine", drug.slug, f"The drug '{drug.slug}' has no published medicine (same slug).")
+        )
     return problems
