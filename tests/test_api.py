@@ -616,6 +616,7 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # Drug detail: drug (+ class) + sources, doses (+ sources), bands (+ sources), cautions (+ sources),
 # class cautions (+ sources), approvals (+ sources), schedules (+ sources), interactions (+ sources).
 # Drugs also read each drug's medicine and its properties (cns_active, serotonergic, ACB score).
+# Medicines: count + page + ingredients + properties (+ sources).
 # Explore: condition (+ sources), then what the condition page runs (the version is read once per
 # request): the explorer's load_condition (22, cache cold), patient factors for the FilterSet and the
 # medicine vocabulary (7, once per process and knowledge-base version: medicines, ingredients, properties
@@ -627,6 +628,7 @@ QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,
     "drugs/": 5,
+    "medicines/": 6,
     "procedures/": 4,
     "diagnostics/": 4,
     "sources/": 3,
