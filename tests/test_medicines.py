@@ -413,3 +413,13 @@ def test_the_medicines_api_searches_the_vocabulary_with_profiles(client, real_kb
     serotonergic = client.get("/api/v1/medicines/", {"property": "mao-inhibitor"}).json()
     assert [r["slug"] for r in serotonergic["results"]] == ["phenelzine"]
     assert client.get("/api/v1/medicines/", {"property": "nonsense"}).status_code == 400
+
+
+def test_a_property_carries_its_sources_condition_of_use(vocab, curated):
+    (finding,) = [
+        i
+        for i in findings(vocab, curated, "topiramate", "ethinyl-estradiol")
+        if i.key == "contraceptive-inducer--hormonal-contraceptive"
+    ]
+    assert "Topiramate: Makes hormonal contraception fail, at 200 mg/day or more" in finding.basis
+    assert any(s.key == "sps-contraception-enzyme-inducers" for s in finding.sources)

@@ -38,7 +38,7 @@ MAX_SUGGESTIONS = 3
 class PropertyRef:
     property: str
     level: str
-    label: str  # e.g. "CYP1A2 inhibitor (moderate)"
+    label: str  # e.g. "CYP1A2 inhibitor (moderate)", with the source's condition of use when it has one
     score: int | None
     note: str
     sources: tuple  # explorer.SourceRef

@@ -1301,6 +1301,11 @@ class MedicineProperty(ClinicalRecord):
     score = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Anticholinergic burden (ACB) score, 1–3; only for that property."
     )
+    applies_when = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The source's own condition of use, when it has one, e.g. 'at 200 mg/day or more'.",
+    )
     note = models.CharField(max_length=400, blank=True, help_text="What the source says, in a sentence.")
     sources = _sources_field()
 
@@ -1327,6 +1332,8 @@ class MedicineProperty(ClinicalRecord):
             text += f" ({self.get_level_display()})"
         if self.score:
             text += f" {self.score}"
+        if self.applies_when:
+            text += f", {self.applies_when}"
         return text
 
     def rule_problems(self):

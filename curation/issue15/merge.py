@@ -220,6 +220,14 @@ for record in singles:
         if cls in classes and (f["slug"], prop) not in rows and f["atc_code"]:
             rows[(f["slug"], prop)] = {"level": "", "score": None, "note": note, "sources": cite}
 
+# The source's own condition of use, where it gives one (shown with the property in every finding).
+APPLIES_WHEN = {
+    ("topiramate", "contraceptive-inducer"): "at 200 mg/day or more",
+    ("oxcarbazepine", "cyp2c19-inhibitor"): "mainly above 1200 mg/day",
+    ("cenobamate", "cyp2c19-inhibitor"): "graded at 200 mg/day (may be stronger at 400 mg/day)",
+    ("modafinil", "cyp3a4-inducer"): "graded at 200 mg/day (more at 400 mg/day)",
+}
+
 properties = []
 for (slug, prop), r in sorted(rows.items()):
     if slug not in by_slug:
@@ -237,6 +245,7 @@ for (slug, prop), r in sorted(rows.items()):
                 "level": r["level"]
                 or ("label" if prop.startswith("cyp") and prop.endswith(("-inhibitor", "-inducer")) else ""),
                 "score": r["score"],
+                "applies_when": APPLIES_WHEN.get((slug, prop), ""),
                 "note": r["note"][:400],
                 "sources": [[s] for s in sorted(set(r["sources"]))],
             },

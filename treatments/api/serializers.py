@@ -156,7 +156,7 @@ class MedicinePropertySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = m.MedicineProperty
-        fields = ["property", "level", "score", "note", "sources"]
+        fields = ["property", "level", "score", "applies_when", "note", "sources"]
 
 
 class VocabularyMedicineSerializer(serializers.ModelSerializer):
