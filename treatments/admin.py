@@ -538,7 +538,7 @@ class InteractionAdmin(ClinicalAdmin):
 
 class MedicinePropertyInline(ClinicalInline):
     model = m.MedicineProperty
-    fields = ("property", "level", "score", "note", "sources", "status")
+    fields = ("property", "level", "score", "applies_when", "note", "sources", "status")
     autocomplete_fields = ("sources",)
 
 
@@ -555,7 +555,7 @@ class MedicineAdmin(ClinicalAdmin):
 
 @admin.register(m.MedicineProperty)
 class MedicinePropertyAdmin(ClinicalAdmin):
-    list_display = ("medicine", "property", "level", "score", "status")
+    list_display = ("medicine", "property", "level", "score", "applies_when", "status")
     list_filter = ("property", "level", "status")
     list_select_related = ("medicine",)
     search_fields = ("medicine__name", "property", "note")
