@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 
 from . import medicines
 from . import models as m
-from .medicines import FORM_WORDS, SALT_WORDS, Mechanisms, name_keys  # noqa: F401 (re-exported)
+from .medicines import SEVERITY_RANK, Mechanisms
 
 LINE_ORDER = [
     m.Line.FIRST,
@@ -1491,9 +1491,6 @@ def mechanism_ref(rule, a, a_props, b, b_props):
     )
 
 
-SEVERITY_RANK = {s: i for i, s in enumerate(m.Severity.values)}
-
-
 def pair_findings(a, b, interactions, rules, older_adult):
     """Every interaction of two medicines (``DrugInfo`` or ``medicines.MedicineRef``), most severe first: the
     curated pairs naming either drug or its class, then each mechanism rule the pair meets that none of those
@@ -1508,7 +1505,7 @@ def pair_findings(a, b, interactions, rules, older_adult):
         mechanism_ref(*hit[:1], a, hit[1], b, hit[2])
         for hit in medicines.rule_hits(a, b, rules, older_adult, overridden)
     ]
-    return sorted([*curated, *derived], key=lambda i: SEVERITY_RANK.get(i.severity, 9))
+    return sorted([*curated, *derived], key=lambda i: SEVERITY_RANK[i.severity])
 
 
 def findings_with_current(drug, patient, data):
@@ -1540,7 +1537,7 @@ def _class_interactions(target, found, target_names):
                 shown.append((name, i))
             else:
                 shown.append((name, replace(i, subject=target_names[slug])))
-    return sorted(shown, key=lambda x: (SEVERITY_RANK.get(x[1].severity, 9), bool(x[1].subject), x[0]))
+    return sorted(shown, key=lambda x: (SEVERITY_RANK[x[1].severity], bool(x[1].subject), x[0]))
 
 
 def _interaction_status(interactions):

@@ -24,6 +24,8 @@ from . import models as m
 CURATED = "curated"
 MECHANISM = "mechanism"
 ORIGIN_LABELS = {CURATED: "curated pair", MECHANISM: "mechanism rule"}
+# Most severe first: the one ordering of interaction severities (explorer, plan and rules sort by it).
+SEVERITY_RANK = {s: i for i, s in enumerate(m.Severity.values)}
 
 # Joins two ingredients in one typed name: "hydrocodone/acetaminophen", "amlodipine + benazepril",
 # "losartan and hydrochlorothiazide", "acetaminophen; hydrocodone". Commas separate medicines before this
@@ -113,14 +115,6 @@ class RuleRef:
         if all(backward):
             return backward
         return None
-
-
-@dataclass(frozen=True)
-class Recognised:
-    """What one typed name resolved to: the record (a single medicine or a combination product), or the
-    parts of a name joined by "/" or "+" when no product record has exactly those ingredients."""
-
-    slugs: tuple  # the records named (one, or the parts)
 
 
 @dataclass(frozen=True)
@@ -425,10 +419,7 @@ def rule_hits(a, b, rules, older_adult, overridden=frozenset()):
         basis = rule.basis(a, b)
         if basis:
             hits.append((rule, *basis))
-    return sorted(hits, key=lambda h: SEVERITY_ORDER.get(h[0].severity, 9))
-
-
-SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "beneficial": 4}
+    return sorted(hits, key=lambda h: SEVERITY_RANK[h[0].severity])
 
 
 def basis_text(a, a_props, b, b_props):

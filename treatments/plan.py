@@ -9,13 +9,12 @@ from ``explorer``; this module adds what only a combination can show.
 from dataclasses import dataclass, replace
 from itertools import combinations
 
-from . import explorer
+from . import explorer, medicines
 from . import models as m
 
 MAX_ITEMS = 8
 
-SEVERITY_ORDER = ["contraindicated", "major", "moderate", "minor", "beneficial"]
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+SEVERITY_RANK = medicines.SEVERITY_RANK
 
 OPIOID_CLASSES = frozenset({"strong-opioids", "dual-action-opioids"})
 SEDATIVE_CLASSES = frozenset({"benzodiazepines"})
