@@ -33,6 +33,7 @@ from .validation import (
     drug_renal_problems,
     patient_text_problems,
     reading_grade,
+    titration_problems,
 )
 
 REVIEW_FIELDS = ("status", "last_reviewed", "next_review_due")
@@ -242,6 +243,7 @@ class DoseGuidanceInline(ClinicalInlineMixin, admin.StackedInline):
         ("region", "context", "condition", "route", "is_default"),
         ("starting_dose", "usual_target_low", "usual_target_high", "max_daily_dose", "unit"),
         "frequency",
+        "starting_text",
         "titration",
         "sources",
         REVIEW_FIELDS,
@@ -256,6 +258,7 @@ class RenalDoseBandInline(ClinicalInline):
         "condition",
         "crcl_min",
         "crcl_max",
+        "starting_dose",
         "max_daily_dose",
         "unit",
         "dosing_interval",
@@ -264,6 +267,56 @@ class RenalDoseBandInline(ClinicalInline):
         "status",
     )
     autocomplete_fields = ("sources",)
+
+
+class DoseAdjustmentInline(ClinicalInline):
+    model = m.DoseAdjustment
+    fields = (
+        "key",
+        "region",
+        "condition",
+        "age_min",
+        "child_pugh",
+        "starting_dose",
+        "max_daily_dose",
+        "unit",
+        "text",
+        "sources",
+        "status",
+    )
+    autocomplete_fields = ("condition", "sources")
+
+
+class TitrationStepForm(forms.ModelForm):
+    """A step is checked against its row's start, maximum and the steps before it (``titration_problems``)."""
+
+    class Meta:
+        model = m.TitrationStep
+        fields = ("after_days", "daily_dose", "text")
+
+
+class TitrationStepFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        steps = [
+            f.instance
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.instance.daily_dose
+        ]
+        problems = titration_problems(self.instance, steps)
+        if problems:
+            raise ValidationError(problems)
+
+
+class TitrationStepInline(admin.TabularInline):
+    """The titration schedule, edited with its dose row (published with it; every change is in the history)."""
+
+    model = m.TitrationStep
+    form = TitrationStepForm
+    formset = TitrationStepFormSet
+    extra = 0
 
 
 class ControlledScheduleInline(ClinicalInline):
@@ -456,6 +509,7 @@ class DrugAdmin(ClinicalAdmin):
     inlines = [
         DoseGuidanceInline,
         RenalDoseBandInline,
+        DoseAdjustmentInline,
         DrugCautionInline,
         ControlledScheduleInline,
         RegulatoryApprovalInline,
@@ -578,6 +632,16 @@ class DoseGuidanceAdmin(ClinicalAdmin):
     list_select_related = ("drug",)
     search_fields = ("drug__generic_name", "context")
     autocomplete_fields = ("drug", "sources")
+    inlines = [TitrationStepInline]
+
+
+@admin.register(m.DoseAdjustment)
+class DoseAdjustmentAdmin(ClinicalAdmin):
+    list_display = ("key", "drug", "region", "age_min", "starting_dose", "max_daily_dose", "unit", "status")
+    list_filter = ("region", "status")
+    list_select_related = ("drug",)
+    search_fields = ("key", "drug__generic_name", "text")
+    autocomplete_fields = ("drug", "condition", "sources")
 
 
 @admin.register(m.RenalDoseBand)

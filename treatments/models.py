@@ -559,6 +559,9 @@ class DoseGuidance(ClinicalRecord):
     usual_target_high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     frequency = models.CharField(max_length=120, blank=True)
+    starting_text = models.CharField(
+        max_length=200, blank=True, help_text="How the starting dose is taken, e.g. '300 mg once on day 1'."
+    )
     titration = models.TextField(blank=True)
     is_default = models.BooleanField(
         default=False, help_text="The dosing the explorer uses for renal limits and summaries."
@@ -615,6 +618,34 @@ class DoseGuidance(ClinicalRecord):
             raise ValidationError(errors)
 
 
+class TitrationStep(models.Model):
+    """One step of a dose row's titration schedule, as its source states it: from ``after_days`` days after the
+    first dose, the total daily dose is ``daily_dose`` (in the row's unit). A step is published with its row."""
+
+    dose = models.ForeignKey(DoseGuidance, on_delete=models.CASCADE, related_name="steps")
+    after_days = models.PositiveSmallIntegerField(
+        help_text="Days after the first dose: the label's 'day 2' is 1, 'after 1 week' is 7, 'within 1 week' is 7."
+    )
+    daily_dose = models.DecimalField(max_digits=10, decimal_places=3, help_text="Total daily dose, in the row's unit.")
+    text = models.CharField(max_length=200, help_text="How it is taken, e.g. '300 mg three times a day'.")
+
+    objects = NaturalKeyManager()
+    NATURAL_KEY = ("dose__drug__slug", "dose__region", "dose__context", "after_days")
+    history = HistoricalRecords()
+    natural_key = ClinicalRecord.natural_key
+
+    class Meta:
+        ordering = ["dose", "after_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["dose", "after_days"], name="treatments_titrationstep_unique"),
+            models.CheckConstraint(condition=Q(after_days__gte=1), name="treatments_titrationstep_after_start"),
+            models.CheckConstraint(condition=Q(daily_dose__gt=0), name="treatments_titrationstep_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.dose}: from day {self.after_days + 1}, {self.text}"
+
+
 class RenalDoseBand(ClinicalRecord):
     """Maximum dose for a creatinine-clearance band [crcl_min, crcl_max) in mL/min."""
 
@@ -632,6 +663,14 @@ class RenalDoseBand(ClinicalRecord):
     crcl_min = models.PositiveSmallIntegerField(help_text="Lower bound, inclusive (mL/min).")
     crcl_max = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Upper bound, exclusive (mL/min); empty = no upper bound."
+    )
+    starting_dose = models.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="The label's starting dose in this band, where its renal table gives one (the regimen's start "
+        "and steps are then scaled to it).",
     )
     max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=20, default="mg/day")
@@ -689,6 +728,72 @@ class RenalDoseBand(ClinicalRecord):
     @property
     def band_label(self):
         return crcl_range_label(self.crcl_min or None, self.crcl_max)
+
+
+class DoseAdjustment(ClinicalRecord):
+    """A patient adjustment to a drug's dosing from its source: a lower starting dose or maximum from an age or a
+    Child–Pugh class (kidney function has its own bands, ``RenalDoseBand``)."""
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. tramadol--over-75.")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="adjustments")
+    region = models.CharField(max_length=4, choices=Region.choices)
+    condition = models.ForeignKey(
+        "Condition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The indication it is for; empty = any indication.",
+    )
+    age_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Applies from this age (the source's own threshold, e.g. 'over 75' is 76)."
+    )
+    child_pugh = models.JSONField(
+        default=list, blank=True, help_text='Child–Pugh classes it applies to, e.g. ["a", "b"]; empty = any.'
+    )
+    starting_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=20, default="mg/day")
+    text = models.TextField(help_text="For clinicians: what the source says, with its threshold.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("key",)
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starting_dose__isnull=False) | Q(max_daily_dose__isnull=False),
+                name="treatments_doseadjustment_changes_a_dose",
+            ),
+            models.CheckConstraint(
+                condition=Q(starting_dose__isnull=True)
+                | Q(max_daily_dose__isnull=True)
+                | Q(starting_dose__lte=F("max_daily_dose")),
+                name="treatments_doseadjustment_start_lte_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.key}"
+
+    def rule_problems(self):
+        """What makes the adjustment unusable: no patient condition, or an unknown Child–Pugh class."""
+        problems = []
+        if self.age_min is None and not self.child_pugh:
+            problems.append("Give the age or the Child–Pugh classes it applies to.")
+        unknown = [c for c in self.child_pugh or [] if c not in ChildPugh.values]
+        if unknown:
+            problems.append(f"Unknown Child–Pugh class {', '.join(map(str, unknown))}.")
+        return problems
+
+    def clean(self):
+        problems = self.rule_problems()
+        if self.starting_dose is None and self.max_daily_dose is None:
+            problems.append("Give a starting dose, a maximum daily dose or both.")
+        if problems:
+            raise ValidationError(problems)
 
 
 class ControlledSchedule(ClinicalRecord):

@@ -40,6 +40,7 @@ CITED_MODELS = [
     m.MechanismRule,
     m.DoseGuidance,
     m.RenalDoseBand,
+    m.DoseAdjustment,
     m.ControlledSchedule,
     m.RegulatoryApproval,
 ]
@@ -225,6 +226,16 @@ def validate_knowledge_base():
         for message in drug_renal_problems(drug_bands, default_dose(doses[drug.pk]), shown_order):
             add(drug, message)
 
+    steps = defaultdict(list)
+    for step in m.TitrationStep.objects.select_related("dose__drug"):
+        steps[step.dose].append(step)
+    for dose, dose_steps in steps.items():
+        for message in titration_problems(dose, dose_steps):
+            add(dose, message)
+    for adjustment in m.DoseAdjustment.objects.exclude(status=m.ReviewStatus.RETIRED):
+        for message in adjustment.rule_problems():
+            add(adjustment, message)
+
     # A rule states when it applies (its source's own threshold); a stand-in factor or an empty range is
     # refused, naming the record. Retired rules are history, not rules.
     for caution in m.Caution.objects.exclude(status=m.ReviewStatus.RETIRED).select_related(
@@ -238,6 +249,22 @@ def validate_knowledge_base():
     for source in m.Source.objects.filter(doi="", pmid="", url=""):
         add(source, "Has no DOI, PMID or URL.")
 
+    return problems
+
+
+def titration_problems(dose, steps):
+    """A titration schedule goes up from the starting dose and never above the row's maximum."""
+    problems = []
+    previous = dose.starting_dose
+    for step in sorted(steps, key=lambda s: s.after_days):
+        where = f"The step from day {step.after_days + 1} ({step.daily_dose} {dose.unit})"
+        if dose.max_daily_dose is not None and step.daily_dose > dose.max_daily_dose:
+            problems.append(f"{where} is above the maximum daily dose.")
+        if previous is not None and step.daily_dose < previous:
+            problems.append(f"{where} is below the dose before it.")
+        previous = step.daily_dose
+    if steps and dose.starting_dose is None:
+        problems.append("A titration schedule needs a starting dose.")
     return problems
 
 
