@@ -243,7 +243,7 @@ class DoseGuidanceInline(ClinicalInlineMixin, admin.StackedInline):
         ("region", "context", "condition", "route", "is_default"),
         ("starting_dose", "usual_target_low", "usual_target_high", "max_daily_dose", "unit"),
         "frequency",
-        "starting_text",
+        ("starting_text", "starting_times_a_day"),
         "titration",
         "sources",
         REVIEW_FIELDS,
@@ -292,7 +292,7 @@ class TitrationStepForm(forms.ModelForm):
 
     class Meta:
         model = m.TitrationStep
-        fields = ("after_days", "daily_dose", "text")
+        fields = ("crcl_min", "after_days", "daily_dose", "times_a_day", "text")
 
 
 class TitrationStepFormSet(BaseInlineFormSet):

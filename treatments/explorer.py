@@ -528,6 +528,7 @@ class RenalBand:
     sources: tuple
     condition: str = ""  # the indication whose column this band gives; "" = any indication
     dialysis_supplement: str = ""
+    start: Decimal | None = None  # the band's own starting dose, where the label's renal table gives one
 
 
 @dataclass(frozen=True)
@@ -546,6 +547,39 @@ class DoseRef:
     titration: str
     is_default: bool
     sources: tuple
+    starting_text: str = ""
+    steps: tuple = ()  # StepRef, by day: the schedule for normal kidney function, then renal bands' own
+    starting_times: int | None = None
+
+
+@dataclass(frozen=True)
+class StepRef:
+    after_days: int
+    dose: Decimal
+    text: str
+    times: int | None = None
+    crcl_min: int | None = None  # a renal band's own schedule (the band starting at this CrCl)
+
+
+@dataclass(frozen=True)
+class AdjustmentRef:
+    """A source's lower start or maximum for an age or a Child–Pugh class; read by ``rule_applies``."""
+
+    key: str
+    region: str
+    condition: str  # indication slug, "" = any
+    age_min: int | None
+    child_pugh: frozenset
+    start: Decimal | None
+    max: Decimal | None
+    unit: str
+    text: str
+    sources: tuple
+    factor: str = ""
+    crcl_min: int | None = None
+    crcl_max: int | None = None
+    dialysis: str = ""
+    gene: str = ""
 
 
 @dataclass(frozen=True)
@@ -564,6 +598,7 @@ class DrugInfo(Mechanisms):
     approvals: tuple  # (region, condition slug, indication, year)
     url: str
     properties: tuple = ()  # medicines.PropertyRef of the drug's medicine: its mechanisms (see ``Mechanisms``)
+    adjustments: tuple = ()  # AdjustmentRef
 
 
 @dataclass(frozen=True)
@@ -725,6 +760,14 @@ class DoseLimit:
     certain: bool = True
     dialysis_supplement: str = ""
     needs_kidney_function: bool = False  # the drug has renal bands and no kidney function was entered
+    band_start: Decimal | None = None  # the renal band's own starting dose (the label's renal table)
+    band_min: int | None = None  # the lower CrCl bound of the band that lowered the maximum (known surely)
+    adjustments: tuple = ()  # AdjustmentRef that apply (or may) to this patient: an age or Child–Pugh limit
+    adjusted: bool = False  # an adjustment lowered the maximum below the indication's (and renal band's)
+
+    @property
+    def adjustment_text(self):
+        return "; ".join(a.text for a in self.adjustments)
 
     @property
     def text(self):
@@ -735,6 +778,9 @@ class DoseLimit:
             return f"{who}no maximum daily dose stated ({self.basis})" if self.basis else ""
         value = format_number(self.value)
         interval = f", {self.interval}" if self.interval and self.renal else ""
+        if self.adjusted:
+            known = "" if self.certain else " (if it applies: enter the age or liver function to know)"
+            return f"{who}at most {value} {self.unit}{known} ({self.adjustment_text})"
         if self.renal:
             where = f"at {self.band_label}" if self.certain else f"at {self.band_label} (enter CrCl to know)"
             normal = (
@@ -758,6 +804,8 @@ class MemberStatus:
     flags: tuple
     dose_limit: DoseLimit | None
     already_taking: bool = False
+    regimen: "Regimen | None" = None
+    own_status: str = OK  # the status from this patient's own rules and doses, before current medicines
 
     @property
     def status_label(self):
@@ -793,6 +841,8 @@ class Option:
     member_statuses: tuple = ()  # MemberStatus per member of a class option
     notices: tuple = ()  # Flag: tests the source asks for before starting, not done for this patient
     already_taking: bool = False
+    regimens: tuple = ()  # Regimen per drug (a drug option's own; each member's for a class)
+    own_status: str = OK  # the status before current medicines (interactions, duplications, regimen totals)
 
     @property
     def kind_label(self):
@@ -912,6 +962,7 @@ def drug_info(drug):
                 _refs(b.sources.all()),
                 condition=b.condition.slug if b.condition_id else "",
                 dialysis_supplement=b.dialysis_supplement,
+                start=b.starting_dose,
             )
             for b in drug.renal_bands.all()
         ),
@@ -929,6 +980,11 @@ def drug_info(drug):
                 titration=d.titration,
                 is_default=d.is_default,
                 sources=_refs(d.sources.all()),
+                starting_text=d.starting_text,
+                steps=tuple(
+                    StepRef(st.after_days, st.daily_dose, st.text, st.times_a_day, st.crcl_min) for st in d.steps.all()
+                ),
+                starting_times=d.starting_times_a_day,
             )
             for d in doses
         ),
@@ -938,6 +994,21 @@ def drug_info(drug):
         ),
         url=drug.get_absolute_url(),
         properties=_drug_properties(drug),
+        adjustments=tuple(
+            AdjustmentRef(
+                key=a.key,
+                region=a.region,
+                condition=a.condition.slug if a.condition_id else "",
+                age_min=a.age_min,
+                child_pugh=frozenset(a.child_pugh),
+                start=a.starting_dose,
+                max=a.max_daily_dose,
+                unit=a.unit,
+                text=a.text,
+                sources=_refs(a.sources.all()),
+            )
+            for a in drug.adjustments.all()
+        ),
     )
 
 
@@ -1302,7 +1373,52 @@ def renal_bands_for(drug, condition):
 
 def dose_limit(drug, patient, condition="", condition_name=""):
     """This patient's dose limit for a drug in a condition: the indication's maximum, lowered by the label's
-    renal band for the patient's CrCl (or dialysis), or None if the knowledge base states neither."""
+    renal band for the patient's CrCl (or dialysis) and by an age or Child–Pugh adjustment that applies to the
+    patient, or None if the knowledge base states none of them."""
+    limit = _renal_limit(drug, patient, condition, condition_name)
+    return _adjusted(limit, drug, patient, condition) if limit else None
+
+
+def adjustments_for(drug, patient, condition, unit, region):
+    """(adjustments that apply, whether each surely does): the drug's age and Child–Pugh adjustments for this
+    indication (or any), in the dose's unit and not for another region's dosing; an adjustment that may apply
+    (an age or liver class known only roughly) is included and makes the result uncertain."""
+    found, certain = [], True
+    for adj in drug.adjustments:
+        if adj.condition and adj.condition != condition or adj.unit != unit:
+            continue
+        if adj.region != region and m.Region.INTL not in (adj.region, region):
+            continue
+        applies = rule_applies(adj, patient)
+        if applies is False:
+            continue
+        certain = certain and applies is True
+        found.append(adj)
+    return tuple(found), certain
+
+
+def _adjusted(limit, drug, patient, condition):
+    found, certain = adjustments_for(drug, patient, condition, limit.unit, limit.region)
+    if not found or limit.avoid:
+        return limit
+    value, start = limit.value, limit.start
+    for adj in found:
+        if adj.max is not None and (value is None or adj.max < value):
+            value = adj.max
+        if adj.start is not None and (start is None or adj.start < start):
+            start = adj.start
+    return replace(
+        limit,
+        value=value,
+        start=start,
+        adjustments=found,
+        adjusted=value != limit.value,
+        certain=limit.certain and (certain or value == limit.value),
+        sources=_dedupe([*limit.sources, *(s for a in found for s in a.sources)], key=lambda s: s.key),
+    )
+
+
+def _renal_limit(drug, patient, condition="", condition_name=""):
     row, kind = dose_row(drug, condition)
     bands = renal_bands_for(drug, condition)
     known = patient.crcl_range
@@ -1355,7 +1471,187 @@ def dose_limit(drug, patient, condition="", condition_name=""):
             "renal": lowered,
             "certain": certain,
             "dialysis_supplement": band.dialysis_supplement if patient.dialysis == m.Dialysis.HAEMODIALYSIS else "",
+            "band_start": band.start if lowered and certain and same_unit else None,
+            "band_min": band.crcl_min if lowered and certain else None,
         }
+    )
+
+
+# --- regimens ------------------------------------------------------------------------------
+
+
+def unit_words(unit):
+    """'mg/day' -> 'mg a day', for sentences."""
+    return unit.replace("/day", " a day")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A daily dose: ``value`` in ``unit`` (a range's upper end in ``high``), split into ``times`` doses when the
+    source says so, and how it reads."""
+
+    value: Decimal
+    unit: str
+    text: str
+    high: Decimal | None = None
+    times: int | None = None
+
+    @property
+    def per_dose(self):
+        """Each dose, when the daily dose is split into a stated number of doses of a per-day unit."""
+        if not self.times or not self.unit.endswith("/day") or self.high is not None:
+            return None
+        return (self.value / self.times).quantize(Decimal("0.001")).normalize()
+
+    @property
+    def dose_unit(self):
+        return self.unit.removesuffix("/day")
+
+
+def amount(value, unit, text="", high=None, times=None):
+    if value is None:
+        return None
+    high = high if high is not None and high != value else None
+    words = format_number(value) + (f"–{format_number(high)}" if high is not None else "")
+    return Amount(value, unit, text or f"{words} {unit_words(unit)}", high, times)
+
+
+@dataclass(frozen=True)
+class RegimenStep:
+    after_days: int
+    dose: Amount
+
+    @property
+    def day(self):
+        """The day of treatment the step starts on (the first dose is day 1)."""
+        return self.after_days + 1
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """How to give a drug to this patient for this condition: the start, the titration steps by day, the usual
+    target and the maximum, each this patient's (lowered for kidney function, age or liver function where the
+    source says so). ``notes`` say why a number differs from the label's; ``how`` is the source's own
+    titration text; ``avoid`` means the source says not to use it at this patient's kidney function."""
+
+    drug_slug: str
+    drug_name: str
+    start: Amount | None
+    steps: tuple  # RegimenStep
+    target: Amount | None
+    max: Amount | None
+    frequency: str
+    how: str
+    basis: str
+    region: str
+    sources: tuple
+    notes: tuple = ()
+    avoid: bool = False
+    certain: bool = True
+    dialysis_supplement: str = ""
+    renal_schedule: bool = False  # the steps are the label's renal table's own for this patient's band
+
+    @property
+    def schedule(self):
+        """Every dose change from day 1, for a calendar: (RegimenStep for the start, then each step)."""
+        first = [RegimenStep(0, self.start)] if self.start else []
+        return tuple(first + list(self.steps))
+
+
+def _step_amount(step, unit, frequency):
+    words = step.text or f"{format_number(step.dose)} {unit_words(unit)}" + (f", {frequency}" if frequency else "")
+    return amount(step.dose, unit, words, times=step.times)
+
+
+def regimen(drug, patient, condition="", condition_name="", limit=None):
+    """This patient's regimen for ``drug`` in ``condition`` (see ``Regimen``), or None when the knowledge base
+    has no dosing for it. ``limit`` is the patient's ``dose_limit`` when already computed.
+
+    The schedule is the source's: when the patient's kidney function is surely in a renal band that lowers the
+    maximum, the band's own start and steps where the label's renal table gives them; otherwise the normal
+    schedule's steps up to this patient's maximum (a step above it becomes the maximum, and the schedule stops
+    there). Targets are capped at the maximum. Nothing is scaled or interpolated."""
+    row, kind = dose_row(drug, condition)
+    if row is None:
+        return None
+    limit = limit or dose_limit(drug, patient, condition, condition_name)
+    base = dict(
+        drug_slug=drug.slug,
+        drug_name=drug.name,
+        frequency=row.frequency,
+        how=row.titration,
+        basis=dose_basis(row, kind, condition_name),
+        region=row.region,
+    )
+    if limit is not None and limit.avoid:
+        return Regimen(
+            start=None, steps=(), target=None, max=None, sources=limit.sources, notes=(limit.text,), avoid=True, **base
+        )
+    unit = row.unit
+    maximum = limit.value if limit is not None and limit.unit == unit else row.max
+    notes = []
+    if limit is not None and (limit.renal or limit.adjusted):
+        notes.append(limit.text)
+    if limit is not None and not limit.adjusted:
+        notes += [a.text for a in limit.adjustments]  # a lower start only
+    band_min = limit.band_min if limit is not None else None
+    band_steps = [st for st in row.steps if band_min is not None and st.crcl_min == band_min]
+    normal_steps = [st for st in row.steps if st.crcl_min is None]
+    start, start_text, start_times = row.start, row.starting_text, row.starting_times
+    renal = limit is not None and limit.renal
+    frequency = limit.interval if renal and limit.interval else row.frequency
+    if renal and limit.band_start is not None and not band_steps:
+        # The band names its start but no schedule: increases follow the label's renal table, not the normal steps.
+        normal_steps = []
+        notes.append("Increase as the label's renal table allows, up to the maximum.")
+    if renal and not band_steps:
+        # The renal table gives a range, not a schedule: the normal steps' doses at the band's dosing interval
+        # (the normal texts' "twice a day" may not hold in the band).
+        frequency = limit.interval
+        normal_steps = [replace(st, text="", times=None) for st in normal_steps]
+        start_text, start_times = "", None
+    if limit is not None and limit.band_start is not None:
+        start, start_text, start_times = limit.band_start, "", (band_steps[0].times if band_steps else None)
+    elif renal and start is not None and maximum is not None and start > maximum:
+        start = None  # the label's normal start is above the band's maximum, and the band names no start
+        notes.append(f"Start as the label's renal table says: {limit.note or limit.text}")
+    if limit is not None and limit.start is not None and start is not None and limit.start < start:
+        start, start_text = limit.start, ""  # an age or liver adjustment's lower start
+    if start is not None and maximum is not None and start > maximum:
+        start, start_text = maximum, ""
+    if start is not None and not start_text:
+        start_text = f"{format_number(start)} {unit_words(unit)}" + (f", {frequency}" if frequency else "")
+    steps = []
+    for step in band_steps or normal_steps:
+        dose = step.dose
+        if maximum is not None and dose > maximum:
+            step = replace(step, dose=maximum, text="", times=None)
+            dose = maximum
+        if start is not None and dose <= start or steps and dose <= steps[-1].dose.value:
+            continue
+        steps.append(RegimenStep(step.after_days, _step_amount(step, unit, frequency)))
+        if maximum is not None and dose >= maximum:
+            break
+    if start is None:
+        steps = []  # a schedule needs its start
+    low, high = row.target_low, row.target_high
+    if maximum is not None:
+        low = min(low, maximum) if low is not None else None
+        high = min(high, maximum) if high is not None else None
+    if low is None:
+        low, high = high, None
+    sources = _dedupe([*row.sources, *(limit.sources if limit else ())], key=lambda s: s.key)
+    return Regimen(
+        start=amount(start, unit, start_text, times=start_times),
+        steps=tuple(steps),
+        target=amount(low, unit, high=high),
+        max=amount(maximum, unit),
+        sources=sources,
+        notes=tuple(dict.fromkeys(notes)),
+        certain=limit.certain if limit is not None else True,
+        dialysis_supplement=limit.dialysis_supplement if limit is not None else "",
+        renal_schedule=bool(band_steps),
+        **base,
     )
 
 
@@ -1391,6 +1687,7 @@ def interactions_between(interactions, left, right, older_adult):
 
 
 def _dedupe(items, key):
+    """``items`` in order without repeats by ``key``, as a tuple."""
     seen, out = set(), []
     for item in items:
         k = key(item)
@@ -1398,6 +1695,9 @@ def _dedupe(items, key):
             seen.add(k)
             out.append(item)
     return tuple(out)
+
+
+dedupe = _dedupe
 
 
 def current_medicine_flags(drug, patient, data, subject=""):
@@ -1554,17 +1854,21 @@ def match_target(target, patient, data):
     member's own status. Interactions with current medicines are found per member drug (``pair_findings``):
     on a class card, one that every member has is shown for the class, the others for their member."""
     condition_name = data.name
-    flags, benefits, notices, limits, members, found = [], [], [], [], [], {}
+    flags, benefits, notices, limits, members, found, regimens = [], [], [], [], [], {}, []
     class_rules = [c for c in target.members[0].cautions if c.via_class] if target.members else []
     class_flags, class_benefits, class_notices = patient_flags(class_rules, patient)
     for drug in target.members:
         own = [c for c in drug.cautions if not c.via_class]
         subject = drug.name if target.kind == KIND_DRUG_CLASS else ""
         f, b, n = patient_flags(own, patient, subject=subject)
+        own_flags = list(f)
         f += current_medicine_flags(drug, patient, data, subject)
         f += regimen_flags(drug, patient, data, subject)
         limit = dose_limit(drug, patient, data.slug, condition_name)
         found[drug.slug] = findings_with_current(drug, patient, data)
+        plan = regimen(drug, patient, data.slug, condition_name, limit=limit)
+        if plan:
+            regimens.append(plan)
         flags += f
         benefits += b
         notices += n
@@ -1579,6 +1883,8 @@ def match_target(target, patient, data):
                 tuple(class_flags + f),
                 limit,
                 drug.slug in patient.current,
+                plan,
+                worst_status(class_flags + own_flags, [limit] if limit else []),
             )
         )
     flags = class_flags + flags
@@ -1637,6 +1943,8 @@ def match_target(target, patient, data):
         member_statuses=tuple(members) if target.kind == KIND_DRUG_CLASS else (),
         notices=_dedupe(notices, key=lambda n: (n.key, n.subject)),
         already_taking=target.kind == KIND_DRUG and target.slug in patient.current,
+        regimens=tuple(regimens),
+        own_status=min((mb.own_status for mb in members), key=STATUS_RANK.get) if members else status,
     )
 
 

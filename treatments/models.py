@@ -230,6 +230,8 @@ class NaturalKeyManager(models.Manager.from_queryset(ClinicalQuerySet)):
         for field, value in zip(self.model.NATURAL_KEY, values, strict=True):
             if value in ("", None) and field.endswith("__slug"):
                 lookups[field.removesuffix("__slug") + "__isnull"] = True
+            elif value in ("", None) and "__" not in field and self.model._meta.get_field(field).null:
+                lookups[field + "__isnull"] = True  # a nullable number, e.g. a step's renal band
             else:
                 lookups[field] = value
         return self.get(**lookups)
@@ -461,8 +463,14 @@ class DrugQuerySet(ClinicalQuerySet):
                 ),
                 models.Prefetch(
                     "doses",
-                    queryset=DoseGuidance.objects.published().select_related("condition").prefetch_related(cited),
+                    queryset=DoseGuidance.objects.published()
+                    .select_related("condition")
+                    .prefetch_related(cited, "steps"),
                     to_attr="published_doses",
+                ),
+                models.Prefetch(
+                    "adjustments",
+                    queryset=DoseAdjustment.objects.published().select_related("condition").prefetch_related(cited),
                 ),
                 models.Prefetch("schedules", queryset=ControlledSchedule.objects.published()),
                 models.Prefetch(
@@ -562,6 +570,9 @@ class DoseGuidance(ClinicalRecord):
     starting_text = models.CharField(
         max_length=200, blank=True, help_text="How the starting dose is taken, e.g. '300 mg once on day 1'."
     )
+    starting_times_a_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many doses the starting daily dose is split into."
+    )
     titration = models.TextField(blank=True)
     is_default = models.BooleanField(
         default=False, help_text="The dosing the explorer uses for renal limits and summaries."
@@ -620,30 +631,52 @@ class DoseGuidance(ClinicalRecord):
 
 class TitrationStep(models.Model):
     """One step of a dose row's titration schedule, as its source states it: from ``after_days`` days after the
-    first dose, the total daily dose is ``daily_dose`` (in the row's unit). A step is published with its row."""
+    first dose, the total daily dose is ``daily_dose`` (in the row's unit), taken ``times_a_day``. A step with
+    ``crcl_min`` belongs to the schedule the label's renal table gives for the band starting there (the band of
+    the same drug, region and indication); without it, to the schedule for normal kidney function. A step is
+    published with its row."""
 
     dose = models.ForeignKey(DoseGuidance, on_delete=models.CASCADE, related_name="steps")
+    crcl_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For a renal band's own schedule: the band's lower CrCl bound (mL/min)."
+    )
     after_days = models.PositiveSmallIntegerField(
         help_text="Days after the first dose: the label's 'day 2' is 1, 'after 1 week' is 7, 'within 1 week' is 7."
     )
     daily_dose = models.DecimalField(max_digits=10, decimal_places=3, help_text="Total daily dose, in the row's unit.")
+    times_a_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many doses the daily dose is split into (empty when not stated)."
+    )
     text = models.CharField(max_length=200, help_text="How it is taken, e.g. '300 mg three times a day'.")
 
     objects = NaturalKeyManager()
-    NATURAL_KEY = ("dose__drug__slug", "dose__region", "dose__context", "after_days")
+    NATURAL_KEY = ("dose__drug__slug", "dose__region", "dose__context", "crcl_min", "after_days")
     history = HistoricalRecords()
     natural_key = ClinicalRecord.natural_key
 
     class Meta:
-        ordering = ["dose", "after_days"]
+        ordering = ["dose", "crcl_min", "after_days"]
         constraints = [
-            models.UniqueConstraint(fields=["dose", "after_days"], name="treatments_titrationstep_unique"),
+            models.UniqueConstraint(
+                fields=["dose", "after_days"],
+                condition=Q(crcl_min__isnull=True),
+                name="treatments_titrationstep_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["dose", "crcl_min", "after_days"],
+                condition=Q(crcl_min__isnull=False),
+                name="treatments_titrationstep_unique_band",
+            ),
             models.CheckConstraint(condition=Q(after_days__gte=1), name="treatments_titrationstep_after_start"),
             models.CheckConstraint(condition=Q(daily_dose__gt=0), name="treatments_titrationstep_positive"),
+            models.CheckConstraint(
+                condition=Q(times_a_day__isnull=True) | Q(times_a_day__gte=1), name="treatments_titrationstep_times"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.dose}: from day {self.after_days + 1}, {self.text}"
+        band = f" (CrCl from {self.crcl_min})" if self.crcl_min is not None else ""
+        return f"{self.dose}{band}: from day {self.after_days + 1}, {self.text}"
 
 
 class RenalDoseBand(ClinicalRecord):
@@ -669,8 +702,7 @@ class RenalDoseBand(ClinicalRecord):
         decimal_places=3,
         null=True,
         blank=True,
-        help_text="The label's starting dose in this band, where its renal table gives one (the regimen's start "
-        "and steps are then scaled to it).",
+        help_text="The label's starting dose in this band, where its renal table gives one.",
     )
     max_daily_dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=20, default="mg/day")
@@ -746,7 +778,9 @@ class DoseAdjustment(ClinicalRecord):
         help_text="The indication it is for; empty = any indication.",
     )
     age_min = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Applies from this age (the source's own threshold, e.g. 'over 75' is 76)."
+        null=True,
+        blank=True,
+        help_text="Applies from this age in completed years (the source's threshold: 'over 75 years' is 75).",
     )
     child_pugh = models.JSONField(
         default=list, blank=True, help_text='Child–Pugh classes it applies to, e.g. ["a", "b"]; empty = any.'

@@ -111,6 +111,7 @@ class ItemCheck:
     dose_limit: explorer.DoseLimit | None
     in_current: bool = False
     notices: tuple = ()
+    regimen: explorer.Regimen | None = None
 
     @property
     def status_label(self):
@@ -332,8 +333,9 @@ def item_check(drug, criteria, in_current=False):
     limit = explorer.dose_limit(drug, patient, criteria.condition, criteria.condition_name)
     if limit is not None:
         limit = replace(limit, subject="")
+    regimen = explorer.regimen(drug, patient, criteria.condition, criteria.condition_name, limit=limit)
     status = explorer.worst_status(flags, [limit] if limit else [])
-    return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current, tuple(notices))
+    return ItemCheck(drug, status, tuple(flags), tuple(benefits), limit, in_current, tuple(notices), regimen)
 
 
 def check(data, criteria, vocabulary=None):

@@ -253,17 +253,23 @@ def validate_knowledge_base():
 
 
 def titration_problems(dose, steps):
-    """A titration schedule goes up from the starting dose and never above the row's maximum."""
+    """Each titration schedule of a dose row (normal kidney function, and each renal band's own) goes up from
+    its start and never above the row's maximum."""
     problems = []
-    previous = dose.starting_dose
-    for step in sorted(steps, key=lambda s: s.after_days):
-        where = f"The step from day {step.after_days + 1} ({step.daily_dose} {dose.unit})"
-        if dose.max_daily_dose is not None and step.daily_dose > dose.max_daily_dose:
-            problems.append(f"{where} is above the maximum daily dose.")
-        if previous is not None and step.daily_dose < previous:
-            problems.append(f"{where} is below the dose before it.")
-        previous = step.daily_dose
-    if steps and dose.starting_dose is None:
+    schedules = defaultdict(list)
+    for step in steps:
+        schedules[step.crcl_min].append(step)
+    for crcl_min, schedule in sorted(schedules.items(), key=lambda kv: -1 if kv[0] is None else kv[0]):
+        previous = dose.starting_dose if crcl_min is None else None
+        band = "" if crcl_min is None else f" of the renal band from CrCl {crcl_min}"
+        for step in sorted(schedule, key=lambda s: s.after_days):
+            where = f"The step{band} from day {step.after_days + 1} ({step.daily_dose} {dose.unit})"
+            if dose.max_daily_dose is not None and step.daily_dose > dose.max_daily_dose:
+                problems.append(f"{where} is above the maximum daily dose.")
+            if previous is not None and step.daily_dose < previous:
+                problems.append(f"{where} is below the dose before it.")
+            previous = step.daily_dose
+    if schedules.get(None) and dose.starting_dose is None:
         problems.append("A titration schedule needs a starting dose.")
     return problems
 

@@ -428,6 +428,45 @@ class MaxDailyDoseSerializer(DoseLimitSerializer):
     subject = None
 
 
+class AmountSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=10, decimal_places=3)
+    unit = serializers.CharField()
+    text = serializers.CharField()
+
+
+class TargetSerializer(AmountSerializer):
+    high = serializers.DecimalField(
+        max_digits=10, decimal_places=3, allow_null=True, help_text="The upper end of a target range."
+    )
+
+
+class RegimenStepSerializer(AmountSerializer):
+    after_days = serializers.IntegerField(help_text="Days after the first dose (the start is day 0).")
+
+    def to_representation(self, instance):
+        return {"after_days": instance.after_days, **AmountSerializer(instance.dose).data}
+
+
+class RegimenSerializer(serializers.Serializer):
+    """How to give the drug to this patient: every number is this patient's (kidney function, age, liver)."""
+
+    drug = serializers.CharField(source="drug_slug")
+    start = AmountSerializer(allow_null=True, help_text="The starting daily dose.")
+    steps = RegimenStepSerializer(many=True, help_text="Titration steps the source times, by day.")
+    target = TargetSerializer(allow_null=True, help_text="The usual target daily dose (or range), capped at max.")
+    max = AmountSerializer(allow_null=True, help_text="This patient's maximum daily dose.")
+    frequency = serializers.CharField()
+    how = serializers.CharField(help_text="The source's own titration text.")
+    basis = serializers.CharField(help_text="Where the numbers come from.")
+    region = serializers.CharField()
+    notes = serializers.ListField(child=serializers.CharField(), help_text="Why a number differs from the label's.")
+    avoid = serializers.BooleanField(help_text="The source says not to use it at this patient's kidney function.")
+    certain = serializers.BooleanField(help_text="False when an input is known only roughly.")
+    renal_schedule = serializers.BooleanField(help_text="The steps are the label renal table's own for this band.")
+    dialysis_supplement = serializers.CharField()
+    sources = SourceRefSerializer(many=True)
+
+
 class MeasureSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=1)
     unit = serializers.CharField()
@@ -500,6 +539,7 @@ class MemberStatusSerializer(serializers.Serializer):
     already_taking = serializers.BooleanField()
     flags = FlagSerializer(many=True)
     dose_limit = DoseLimitSerializer(allow_null=True)
+    regimen = RegimenSerializer(allow_null=True)
 
 
 class OptionInteractionSerializer(serializers.Serializer):
@@ -550,8 +590,15 @@ class OptionSerializer(serializers.Serializer):
         allow_null=True, help_text="The drug option's maximum for this condition and patient; null otherwise."
     )
     dose_limits = DoseLimitSerializer(many=True, help_text="The maximum of each of the option's drugs.")
+    regimen = serializers.SerializerMethodField(help_text="A drug option's regimen for this patient; null otherwise.")
     interactions = OptionInteractionSerializer(many=True, help_text="With the current medications.")
     sources = SourceRefSerializer(many=True)
+
+    @extend_schema_field(RegimenSerializer(allow_null=True))
+    def get_regimen(self, option):
+        if option.kind != explorer.KIND_DRUG or not option.regimens:
+            return None
+        return RegimenSerializer(option.regimens[0]).data
 
 
 class WorkupSerializer(serializers.Serializer):
@@ -581,6 +628,7 @@ class PlanItemSerializer(serializers.Serializer):
     benefits = FlagSerializer(many=True)
     notices = FlagSerializer(many=True)
     max_daily_dose = MaxDailyDoseSerializer(source="dose_limit", allow_null=True)
+    regimen = RegimenSerializer(allow_null=True)
 
 
 class PairSerializer(serializers.Serializer):
