@@ -319,6 +319,12 @@ class TitrationStepInline(admin.TabularInline):
     extra = 0
 
 
+class MonitoringItemInline(ClinicalInline):
+    model = m.MonitoringItem
+    fields = ("key", "text", "sources", "status")
+    autocomplete_fields = ("sources",)
+
+
 class ControlledScheduleInline(ClinicalInline):
     model = m.ControlledSchedule
     fields = ("region", "schedule", "note", "sources", "status")
@@ -510,6 +516,7 @@ class DrugAdmin(ClinicalAdmin):
         DoseGuidanceInline,
         RenalDoseBandInline,
         DoseAdjustmentInline,
+        MonitoringItemInline,
         DrugCautionInline,
         ControlledScheduleInline,
         RegulatoryApprovalInline,

@@ -562,6 +562,13 @@ class StepRef:
 
 
 @dataclass(frozen=True)
+class MonitoringRef:
+    key: str
+    text: str
+    sources: tuple
+
+
+@dataclass(frozen=True)
 class AdjustmentRef:
     """A source's lower start or maximum for an age or a Child–Pugh class; read by ``rule_applies``."""
 
@@ -599,6 +606,7 @@ class DrugInfo(Mechanisms):
     url: str
     properties: tuple = ()  # medicines.PropertyRef of the drug's medicine: its mechanisms (see ``Mechanisms``)
     adjustments: tuple = ()  # AdjustmentRef
+    monitoring: tuple = ()  # MonitoringRef: what to check when starting and titrating it
 
 
 @dataclass(frozen=True)
@@ -1009,6 +1017,7 @@ def drug_info(drug):
             )
             for a in drug.adjustments.all()
         ),
+        monitoring=tuple(MonitoringRef(i.key, i.text, _refs(i.sources.all())) for i in drug.monitoring.all()),
     )
 
 

@@ -36,6 +36,7 @@ FAMILIES = [
             m.DoseAdjustment,
             m.ControlledSchedule,
             m.RegulatoryApproval,
+            m.MonitoringItem,
         ],
     ),
     ("medicines.json", [m.Medicine, m.MedicineProperty]),

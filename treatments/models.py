@@ -474,6 +474,9 @@ class DrugQuerySet(ClinicalQuerySet):
                 ),
                 models.Prefetch("schedules", queryset=ControlledSchedule.objects.published()),
                 models.Prefetch(
+                    "monitoring", queryset=MonitoringItem.objects.published().prefetch_related(cited).order_by("key")
+                ),
+                models.Prefetch(
                     "approvals", queryset=RegulatoryApproval.objects.published().select_related("condition")
                 ),
                 # The drug's mechanisms: the published properties of its medicine (same slug), with sources.
@@ -828,6 +831,25 @@ class DoseAdjustment(ClinicalRecord):
             problems.append("Give a starting dose, a maximum daily dose or both.")
         if problems:
             raise ValidationError(problems)
+
+
+class MonitoringItem(ClinicalRecord):
+    """What to monitor when starting and titrating a drug (baseline tests and follow-up checks), as its source
+    says, with the source's own thresholds."""
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. carbamazepine--blood-count.")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="monitoring")
+    text = models.CharField(max_length=240, help_text="For clinicians: what to check and when, in one line.")
+    sources = _sources_field()
+
+    NATURAL_KEY = ("key",)
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["drug__generic_name", "key"]
+
+    def __str__(self):
+        return self.key
 
 
 class ControlledSchedule(ClinicalRecord):

@@ -41,6 +41,7 @@ CITED_MODELS = [
     m.DoseGuidance,
     m.RenalDoseBand,
     m.DoseAdjustment,
+    m.MonitoringItem,
     m.ControlledSchedule,
     m.RegulatoryApproval,
 ]
