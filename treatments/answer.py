@@ -32,6 +32,11 @@ class Pick:
     flags: tuple  # explorer.Flag for this drug
     interactions: tuple  # (current medicine name, InteractionRef) for this drug
     notices: tuple  # tests to do first, for this drug
+    info: explorer.DrugInfo | None = None  # the drug's knowledge-base record (its monitoring)
+
+    @property
+    def monitoring(self):
+        return self.info.monitoring if self.info else ()
 
     @property
     def name(self):
@@ -83,19 +88,38 @@ def best_position(option):
     return max(on_line, key=lambda p: explorer.STRENGTH_RANK.get(p.strength, 0))
 
 
-def _member_pick(option, taken):
-    """The class member to show: the best status for this patient, then one with a regimen, then by name;
-    never a drug already suggested or already taken."""
+def _member_rank(option, member, info, regimen, condition, drug_targets):
+    """How well a class member stands for its class here: a label for this condition first, then a drug the
+    guidelines name on their own for it, then one whose dosing comes from the option's own guidelines (e.g. the
+    NeuPSIG range for an SNRI, not another indication's label), then one with a starting dose."""
+    approved = bool(info) and any(cond == condition for _region, cond, _i, _y in info.approvals)
+    guideline_keys = {p.source.key for p in option.positions}
+    dosed_by_guideline = bool(regimen) and bool(guideline_keys & {s.key for s in regimen.sources})
+    return (
+        explorer.STATUS_RANK[member.status],
+        not approved,
+        member.slug not in drug_targets,
+        not dosed_by_guideline,
+        not (regimen and regimen.start),
+        member.name.lower(),
+    )
+
+
+def _member_pick(option, taken, condition, drug_targets):
+    """The class member to show (``_member_rank``); never a drug already suggested or already taken."""
     regimens = {r.drug_slug: r for r in option.regimens}
+    infos = {d.slug: d for d in option.drug_infos}
     members = [
         mb
         for mb in option.member_statuses
         if mb.slug not in taken and not mb.already_taking and mb.status in SUGGESTIBLE
     ]
     if not members:
-        return None, None
-    best = min(members, key=lambda mb: (explorer.STATUS_RANK[mb.status], mb.slug not in regimens, mb.name.lower()))
-    return best, regimens.get(best.slug)
+        return None
+    return min(
+        members,
+        key=lambda mb: _member_rank(option, mb, infos.get(mb.slug), regimens.get(mb.slug), condition, drug_targets),
+    )
 
 
 def _drug_member(option):
@@ -119,6 +143,8 @@ def picks(result):
     drug options, a class's best member, and procedures; each drug once, none the patient already takes, at
     most one drug per class until every class has had its turn."""
     chosen, taken, classes = [], set(), set()
+    condition = result.condition.slug
+    drug_targets = {t.slug for t in result.condition.targets if t.kind == explorer.KIND_DRUG}
     candidates = [o for o in result.options if o.status in SUGGESTIBLE and o.line in PICK_LINES]
     for second_pass in (False, True):
         for option in candidates:
@@ -135,7 +161,7 @@ def picks(result):
                     continue
                 drug = _drug_member(option)
             else:
-                drug, _ = _member_pick(option, taken)
+                drug = _member_pick(option, taken, condition, drug_targets)
                 if drug is None:
                     continue
             class_slug = option.class_slug
@@ -149,7 +175,10 @@ def picks(result):
                 if not i.subject or i.subject == drug.name or option.kind == explorer.KIND_DRUG
             )
             notices = tuple(n for n in option.notices if not n.subject or n.subject == drug.name)
-            chosen.append(Pick(option, drug, drug.regimen, best_position(option), drug.flags, interactions, notices))
+            info = next((d for d in option.drug_infos if d.slug == drug.slug), None)
+            chosen.append(
+                Pick(option, drug, drug.regimen, best_position(option), drug.flags, interactions, notices, info)
+            )
     return tuple(chosen)
 
 
@@ -187,8 +216,22 @@ def avoid_list(result):
     return items
 
 
+def first_sentence(text):
+    """The first sentence of a text (up to the first full stop followed by a space), for a one-line summary."""
+    text = (text or "").strip()
+    for i, char in enumerate(text):
+        if (
+            char == "."
+            and (i + 1 == len(text) or text[i + 1] == " ")
+            and not text[max(0, i - 3) : i].endswith(("e.g", "i.e", "vs"))
+        ):
+            return text[: i + 1]
+    return text
+
+
 def _with_management(interaction):
-    return f"{interaction.effect} {interaction.management}".strip()
+    """The effect and what to do, each in its first sentence (the option card below has the full text)."""
+    return " ".join(p for p in (first_sentence(interaction.effect), first_sentence(interaction.management)) if p)
 
 
 def review(result, chosen):

@@ -851,6 +851,7 @@ class Option:
     already_taking: bool = False
     regimens: tuple = ()  # Regimen per drug (a drug option's own; each member's for a class)
     own_status: str = OK  # the status before current medicines (interactions, duplications, regimen totals)
+    drug_infos: tuple = ()  # DrugInfo of the option's drugs (its own, or the class's members)
 
     @property
     def kind_label(self):
@@ -1954,6 +1955,7 @@ def match_target(target, patient, data):
         already_taking=target.kind == KIND_DRUG and target.slug in patient.current,
         regimens=tuple(regimens),
         own_status=min((mb.own_status for mb in members), key=STATUS_RANK.get) if members else status,
+        drug_infos=target.members,
     )
 
 
@@ -2072,6 +2074,30 @@ def evaluate(data, patient, filters=Filters()):
         workup=data.workup,
         total=len(matched),
     )
+
+
+def patient_line(patient):
+    """The patient in a few words for the sticky line, e.g. '78 y · female · CrCl 31 · Child–Pugh B · 3 medicines'."""
+    parts = []
+    if patient.age is not None:
+        parts.append(f"{patient.age} y")
+    if patient.sex:
+        parts.append(patient.sex)
+    if patient.dialysis:
+        parts.append(m.Dialysis(patient.dialysis).label)
+    elif patient.crcl is not None:
+        parts.append(f"CrCl {format_number(patient.crcl.value)}")
+    if patient.child_pugh:
+        parts.append(f"Child–Pugh {patient.child_pugh.upper()}")
+    if patient.genotypes:
+        parts.append(f"{len(patient.genotypes)} gene result{'s' if len(patient.genotypes) != 1 else ''}")
+    factors = len(patient.factors | patient.legacy)
+    if factors:
+        parts.append(f"{factors} factor{'s' if factors != 1 else ''}")
+    if patient.medicines:
+        n = len(patient.medicines)
+        parts.append(f"{n} medicine{'s' if n != 1 else ''}")
+    return " · ".join(parts)
 
 
 def describe(condition_name, patient, factor_names, current_names=()):

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import cache, explorer, forms, plan, spreadsheet
+from . import answer, cache, explorer, forms, plan, spreadsheet
 from . import models as m
 from .validation import normalise_icd10
 
@@ -107,6 +107,8 @@ def condition_detail(request, slug):
             + "?"
             + _query_string(condition=[condition.slug], drugs=plan_slugs, **dict(form.patient_query())),
             description=explorer.describe(condition.name, result.patient, factor_names, current_names),
+            answer=answer.answer(result),
+            patient_line=explorer.patient_line(result.patient),
         )
     template = "treatments/condition.html"
     if request.headers.get("HX-Request") == "true":

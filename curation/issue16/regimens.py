@@ -13,23 +13,23 @@ REGIMENS = {
     ("gabapentin", "US", "Postherpetic neuralgia"): (
         "300 mg once on day 1",
         1,
-        [(1, "600", 2, "300 mg twice a day from day 2"), (2, "900", 3, "300 mg three times a day from day 3")],
+        [(1, "600", 2, "300 mg twice a day"), (2, "900", 3, "300 mg three times a day")],
     ),
     ("gabapentin", "US", "Postherpetic neuralgia (Gralise"): (
         "300 mg once daily with the evening meal on day 1",
         1,
         [
-            (1, "600", 1, "600 mg once daily with the evening meal (day 2)"),
-            (2, "900", 1, "900 mg once daily with the evening meal (days 3–6)"),
-            (6, "1200", 1, "1200 mg once daily with the evening meal (days 7–10)"),
-            (10, "1500", 1, "1500 mg once daily with the evening meal (days 11–14)"),
-            (14, "1800", 1, "1800 mg once daily with the evening meal (from day 15)"),
+            (1, "600", 1, "600 mg once daily with the evening meal"),
+            (2, "900", 1, "900 mg once daily with the evening meal"),
+            (6, "1200", 1, "1200 mg once daily with the evening meal"),
+            (10, "1500", 1, "1500 mg once daily with the evening meal"),
+            (14, "1800", 1, "1800 mg once daily with the evening meal"),
         ],
     ),
     ("gabapentin-enacarbil", "US", "Postherpetic neuralgia"): (
         "600 mg each morning for 3 days",
         1,
-        [(3, "1200", 2, "600 mg twice a day from day 4")],
+        [(3, "1200", 2, "600 mg twice a day")],
     ),
     ("pregabalin", "US", "Diabetic peripheral neuropathy"): (
         "50 mg three times a day",
@@ -64,16 +64,16 @@ REGIMENS = {
     ("duloxetine", "US", "Fibromyalgia and chronic"): (
         "30 mg once daily for 1 week",
         1,
-        [(7, "60", 1, "60 mg once daily from week 2")],
+        [(7, "60", 1, "60 mg once daily")],
     ),
     ("duloxetine", "US", "Diabetic peripheral neuropathic"): ("60 mg once daily", 1, []),
     ("milnacipran", "US", "Fibromyalgia"): (
         "12.5 mg once on day 1",
         1,
         [
-            (1, "25", 2, "12.5 mg twice a day on days 2–3"),
-            (3, "50", 2, "25 mg twice a day on days 4–7"),
-            (7, "100", 2, "50 mg twice a day from day 8"),
+            (1, "25", 2, "12.5 mg twice a day"),
+            (3, "50", 2, "25 mg twice a day"),
+            (7, "100", 2, "50 mg twice a day"),
         ],
     ),
     ("tramadol", "US", "Chronic pain, immediate-release tablets (label)"): (
@@ -97,8 +97,8 @@ REGIMENS = {
         "5 mg three times a day for 3 days",
         3,
         [
-            (3, "30", 3, "10 mg three times a day for 3 days"),
-            (6, "45", 3, "15 mg three times a day for 3 days"),
+            (3, "30", 3, "10 mg three times a day"),
+            (6, "45", 3, "15 mg three times a day"),
             (9, "60", 3, "20 mg three times a day"),
         ],
     ),
@@ -115,7 +115,7 @@ REGIMENS = {
     ("levetiracetam", "EU", "Epilepsy: partial-onset"): (
         "250 mg twice a day",
         2,
-        [(14, "1000", 2, "500 mg twice a day after 2 weeks")],
+        [(14, "1000", 2, "500 mg twice a day")],
     ),
     ("ziconotide", "US", "Severe chronic pain"): (
         "No more than 2.4 micrograms a day (0.1 microgram an hour) intrathecally",
@@ -171,7 +171,7 @@ for condition in (None, "fibromyalgia", "painful-diabetic-neuropathy"):
     BAND_SCHEDULES[("pregabalin", "US", condition, 15)] = ("25", [(7, "75", None, "75 mg a day in 1 or 2 doses, within 1 week")])
     BAND_SCHEDULES[("pregabalin", "US", condition, 0)] = ("25", [])
 # Horizant label Table 2 (postherpetic neuralgia by CrCl), titration column.
-BAND_SCHEDULES[("gabapentin-enacarbil", "US", None, 30)] = ("300", [(3, "600", 2, "300 mg twice a day from day 4")])
+BAND_SCHEDULES[("gabapentin-enacarbil", "US", None, 30)] = ("300", [(3, "600", 2, "300 mg twice a day")])
 BAND_SCHEDULES[("gabapentin-enacarbil", "US", None, 15)] = ("300", [])
 
 # Rows whose band schedules apply: the dose rows that use those bands.

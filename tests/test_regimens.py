@@ -1,0 +1,272 @@
+"""Regimens and the "For this patient" answer on the real knowledge base (issue 16).
+
+Every number a regimen shows is this patient's: the label's schedule, the renal band's own start and steps
+where the label's renal table gives them, an age adjustment where the label has one, capped at this
+patient's maximum. The cases sit at the edges of each band and threshold."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from treatments import answer, explorer, knowledge_base, medicines
+from treatments import models as m
+from treatments.explorer import make_patient
+from treatments.validation import titration_problems
+
+pytestmark = pytest.mark.django_db
+
+PDN, PHN, TN = "painful-diabetic-neuropathy", "postherpetic-neuralgia", "trigeminal-neuralgia"
+
+
+@pytest.fixture(scope="module")
+def real_kb(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        knowledge_base.load()
+        vocabulary = medicines.load_vocabulary()
+        data = {c.slug: explorer.load_condition(c) for c in m.Condition.objects.published()}
+        yield vocabulary, data
+        transaction.set_rollback(True)
+
+
+def drug_info(real_kb, condition, slug):
+    _, data = real_kb
+    return next(d for t in data[condition].targets for d in t.members if d.slug == slug)
+
+
+def regimen(real_kb, condition, slug, **patient):
+    return explorer.regimen(drug_info(real_kb, condition, slug), make_patient(**patient), condition)
+
+
+def evaluate(real_kb, condition, current=(), **patient):
+    vocabulary, data = real_kb
+    slugs = vocabulary.current(current)
+    return explorer.evaluate(
+        explorer.with_current(data[condition], vocabulary, slugs), make_patient(current=slugs, **patient)
+    )
+
+
+def numbers(r):
+    return (
+        r.start.value if r.start else None,
+        [(s.after_days, s.dose.value) for s in r.steps],
+        r.max.value if r.max else None,
+    )
+
+
+# --- the label's schedule, then the renal table's -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("crcl", "start", "steps", "maximum"),
+    [
+        (None, 150, [(7, 300)], 600),  # label: 150 mg/day, 300 within 1 week, up to 600
+        (60, 150, [(7, 300)], 600),  # CrCl ≥ 60 is normal kidney function
+        (59, 75, [(7, 150)], 300),  # Lyrica renal table, CrCl 30–60 column
+        (30, 75, [(7, 150)], 300),  # the band includes its lower bound
+        (29, 25, [(7, 75)], 150),  # CrCl 15–30
+        (15, 25, [(7, 75)], 150),
+        (14, 25, [], 75),  # CrCl < 15: a start, no timed step in the table
+    ],
+)
+def test_pregabalin_phn_regimen_by_crcl(real_kb, crcl, start, steps, maximum):
+    r = regimen(real_kb, PHN, "pregabalin", crcl=Decimal(crcl) if crcl is not None else None)
+    assert numbers(r) == (start, steps, maximum)
+    assert {s.key for s in r.sources} >= {"label-lyrica"}
+
+
+def test_pregabalin_normal_schedule_keeps_the_labels_words(real_kb):
+    r = regimen(real_kb, PHN, "pregabalin")
+    assert r.start.text == "75 mg twice a day or 50 mg three times a day"
+    assert r.start.per_dose == 75 and r.start.times == 2
+    assert (r.target.value, r.target.high) == (300, 600)
+    assert not r.notes
+
+
+def test_a_renal_band_gives_its_dosing_interval_not_the_normal_texts(real_kb):
+    # Gabapentin has no renal schedule of its own: the normal doses, at the band's interval, never above its maximum.
+    r = regimen(real_kb, PHN, "gabapentin", crcl=Decimal(20))
+    assert numbers(r) == (300, [(1, 600), (2, 700)], 700)
+    assert all("twice" not in s.dose.text and "three times" not in s.dose.text for s in r.steps)
+    assert r.steps[-1].dose.text.startswith("700 mg a day")
+    assert any("at most 700" in n for n in r.notes)
+
+
+def test_a_band_whose_start_the_label_does_not_give_gets_no_start(real_kb):
+    # Horizant below CrCl 15: 300 mg every other day; the normal 600 mg start is above the band's maximum.
+    r = regimen(real_kb, PHN, "gabapentin-enacarbil", crcl=Decimal(10))
+    assert r.start is None and r.steps == ()
+    assert r.max.value == 300
+    assert any("every other day" in n for n in r.notes)
+
+
+def test_haemodialysis_gives_the_lowest_band_and_its_supplement(real_kb):
+    r = regimen(real_kb, PHN, "pregabalin", dialysis="hd")
+    assert r.max.value == 75 and r.dialysis_supplement
+
+
+def test_kidney_function_known_only_roughly_is_flagged_uncertain(real_kb):
+    r = regimen(real_kb, PHN, "pregabalin", factors=("renal-impairment",))
+    assert not r.certain
+    assert r.max.value < 600
+
+
+def test_a_renal_avoid_gives_no_regimen(real_kb):
+    r = regimen(real_kb, PDN, "duloxetine", crcl=Decimal(29))
+    assert r.avoid and r.start is None and r.max is None
+    assert not regimen(real_kb, PDN, "duloxetine", crcl=Decimal(30)).avoid
+
+
+# --- age adjustments ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("age", "maximum"), [(74, 400), (75, 300), (90, 300)])
+def test_tramadol_maximum_over_75(real_kb, age, maximum):
+    r = regimen(real_kb, PDN, "tramadol", age=age)
+    assert r.max.value == maximum
+    assert all(s.dose.value <= maximum for s in r.steps)
+    limit = explorer.dose_limit(drug_info(real_kb, PDN, "tramadol"), make_patient(age=age), PDN)
+    assert limit.value == maximum
+
+
+def test_an_older_adult_of_unknown_age_may_be_over_75(real_kb):
+    limit = explorer.dose_limit(drug_info(real_kb, PDN, "tramadol"), make_patient(factors=("older-adult",)), PDN)
+    assert (limit.value, limit.certain) == (300, False)
+
+
+# --- invariants over every drug, condition and patient ---------------------------------------------------------
+
+PATIENTS = [
+    {},
+    {"crcl": Decimal(10)},
+    {"crcl": Decimal(20)},
+    {"crcl": Decimal(35)},
+    {"crcl": Decimal(59)},
+    {"dialysis": "hd"},
+    {"age": 80},
+    {"age": 80, "crcl": Decimal(25), "child_pugh": "b"},
+]
+
+
+def test_every_regimen_goes_up_from_its_start_and_never_above_its_maximum(real_kb):
+    _, data = real_kb
+    checked = 0
+    for condition, cdata in data.items():
+        for drug in {d.slug: d for t in cdata.targets for d in t.members}.values():
+            for inputs in PATIENTS:
+                r = explorer.regimen(drug, make_patient(**inputs), condition)
+                if r is None or r.avoid:
+                    continue
+                checked += 1
+                where = f"{drug.slug} in {condition} for {inputs}"
+                doses = [r.start.value] if r.start else []
+                doses += [s.dose.value for s in r.steps]
+                assert doses == sorted(set(doses)), where
+                if r.max is not None:
+                    assert all(d <= r.max.value for d in doses), where
+                    assert r.target is None or (r.target.high or r.target.value) <= r.max.value, where
+                assert [s.after_days for s in r.steps] == sorted({s.after_days for s in r.steps}), where
+                assert r.start is not None or not r.steps, where
+    assert checked > 300
+
+
+# --- the content rules ---------------------------------------------------------------------------------------
+
+
+def test_titration_problems_refuse_a_step_above_the_maximum_or_going_down():
+    dose = m.DoseGuidance(starting_dose=Decimal(150), max_daily_dose=Decimal(600), unit="mg/day")
+    ok = [m.TitrationStep(after_days=7, daily_dose=Decimal(300)), m.TitrationStep(after_days=14, daily_dose=600)]
+    assert titration_problems(dose, ok) == []
+    above = [m.TitrationStep(after_days=7, daily_dose=Decimal(700))]
+    assert "above the maximum" in titration_problems(dose, above)[0]
+    down = [m.TitrationStep(after_days=7, daily_dose=Decimal(300)), m.TitrationStep(after_days=9, daily_dose=200)]
+    assert "below the dose before it" in titration_problems(dose, down)[0]
+    # A renal band's own schedule starts afresh (its start is the band's).
+    band = [m.TitrationStep(after_days=7, daily_dose=Decimal(75), crcl_min=15)]
+    assert titration_problems(dose, band) == []
+
+
+def test_an_adjustment_must_say_whom_it_applies_to():
+    adj = m.DoseAdjustment(key="x", max_daily_dose=Decimal(1), child_pugh=["d"])
+    assert adj.rule_problems() == ["Unknown Child–Pugh class d."]
+    assert "Give the age" in m.DoseAdjustment(key="y", max_daily_dose=1).rule_problems()[0]
+
+
+# --- the answer ------------------------------------------------------------------------------------------------
+
+
+def test_older_adult_on_tramadol_with_reduced_kidney_function(real_kb):
+    result = evaluate(real_kb, PDN, current=["tramadol"], age=78, crcl=Decimal(31))
+    a = answer.answer(result)
+    picked = [p.name for p in a.picks]
+    # The class members with a label for this condition stand for their class.
+    assert picked[:2] == ["Duloxetine", "Pregabalin"]
+    pregabalin = next(p for p in a.picks if p.name == "Pregabalin")
+    assert numbers(pregabalin.regimen) == (75, [(7, 150)], 150)
+    assert pregabalin.monitoring
+    assert "Amitriptyline" in {x.option.name for x in a.avoid}
+    assert "Tramadol" not in picked
+    # The current tramadol with the suggested duloxetine: the serotonin interaction and what to do.
+    review = [r for r in a.review if r.medicine == "Tramadol" and "Duloxetine" in r.text]
+    assert review and review[0].severity == m.Severity.MAJOR
+    assert review[0].sources
+
+
+def test_three_cns_active_medicines_in_an_older_adult_are_reviewed(real_kb):
+    result = evaluate(real_kb, PDN, current=["tramadol", "sertraline", "diazepam"], age=78)
+    a = answer.answer(result)
+    assert any("3 CNS-active medicines" in r.text for r in a.review)
+    assert any("Tramadol with Sertraline" in r.text for r in a.review)
+    assert all(p.status in answer.SUGGESTIBLE for p in a.picks)
+
+
+def test_tests_before_starting_come_with_the_suggestion(real_kb):
+    a = answer.answer(evaluate(real_kb, TN, age=40))
+    assert a.picks[0].name == "Carbamazepine"
+    assert any("HLA-B" in t.applies_when for t in a.tests)
+
+
+def test_no_patient_no_answer(real_kb):
+    assert answer.answer(evaluate(real_kb, PDN)) is None
+
+
+def test_picks_never_include_an_option_to_avoid(real_kb):
+    _, data = real_kb
+    for condition in data:
+        for inputs in PATIENTS[1:]:
+            a = answer.answer(evaluate(real_kb, condition, **inputs))
+            assert len(a.picks) <= answer.MAX_PICKS
+            assert all(p.status in answer.SUGGESTIBLE for p in a.picks), (condition, inputs)
+            names = [p.name for p in a.picks]
+            assert len(names) == len(set(names)), (condition, inputs)
+
+
+# --- the page and the API ---------------------------------------------------------------------------------------
+
+
+def test_the_answer_is_first_on_the_page_and_the_filters_last(real_kb, client):
+    page = client.get(f"/conditions/{PDN}/", {"age": 78, "crcl": 31, "current": "tramadol"}).text
+    assert page.index('id="patient-line"') < page.index('id="answer"') < page.index('id="results-heading"')
+    assert page.index('id="results-heading"') < page.index('id="filters"')
+    assert "78 y · CrCl 31 · 1 medicine" in page
+    assert "Never above 150 mg a day" in page  # pregabalin at CrCl 31
+    assert '<details class="option-detail">' in page
+
+
+def test_without_a_patient_the_page_asks_for_one(real_kb, client):
+    page = client.get(f"/conditions/{PDN}/").text
+    assert 'id="answer"' not in page
+    assert "to get the options for this patient, with doses" in page
+
+
+def test_api_gives_each_drug_option_this_patients_regimen(real_kb, client):
+    api = client.get("/api/v1/explore/", {"condition": PHN, "crcl": 45}).json()
+    pregabalin = next(o for o in api["options"] if o["slug"] == "pregabalin" and o["kind"] == "drug")
+    r = pregabalin["regimen"]
+    assert (r["start"]["value"], r["start"]["unit"]) == (75, "mg/day") and r["start"]["text"]
+    assert [(s["after_days"], s["value"], s["unit"]) for s in r["steps"]] == [(7, 150, "mg/day")]
+    assert r["max"]["value"] == 300 and r["target"]["value"] == 300
+    assert "label-lyrica" in {s["key"] for s in r["sources"]}
+    classes = [o for o in api["options"] if o["kind"] == "drug_class"]
+    assert all(o["regimen"] is None for o in classes)
+    assert all("regimen" in mb for o in classes for mb in o["members"])
