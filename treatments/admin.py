@@ -20,6 +20,7 @@ from django.forms.models import BaseInlineFormSet, construct_instance
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
@@ -28,11 +29,13 @@ from .validation import (
     CITED_MODELS,
     PATIENT_TEXT_FIELDS,
     READING_GRADE_LIMIT,
+    SPANISH_READING_EASE_MIN,
     default_dose,
     default_dose_problems,
     drug_renal_problems,
     patient_text_problems,
     reading_grade,
+    spanish_reading_ease,
     titration_problems,
 )
 
@@ -54,6 +57,20 @@ def grade_note(text):
             f"{READING_GRADE_LIMIT:g}",
         )
     return f"Reading grade {grade:.1f} (grade {READING_GRADE_LIMIT:g} or below is needed to publish)."
+
+
+def spanish_note(text):
+    """Help text under a Spanish patient-text field: its Szigriszt-Pazos score, with a warning below the minimum."""
+    ease = spanish_reading_ease(text)
+    if ease is None:
+        return "Not translated: the English is shown to Spanish readers."
+    if ease < SPANISH_READING_EASE_MIN:
+        return format_html(
+            '<strong class="grade-warning">Szigriszt-Pazos {}: below {} — simplify it before publishing.</strong>',
+            f"{ease:.0f}",
+            f"{SPANISH_READING_EASE_MIN:g}",
+        )
+    return f"Szigriszt-Pazos {ease:.0f} ({SPANISH_READING_EASE_MIN:g} or more is needed to publish)."
 
 
 class OverdueForReviewFilter(admin.SimpleListFilter):
@@ -85,10 +102,11 @@ class ClinicalForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.demoted = False
-        for name in PATIENT_TEXT_FIELDS.get(self._meta.model, []):
-            if name in self.fields:
-                bound = self[name]  # cached by the form, with a copy of the help text
-                bound.help_text = self.fields[name].help_text = grade_note(bound.value())
+        for field in PATIENT_TEXT_FIELDS.get(self._meta.model, []):
+            for name, note in ((field, grade_note), (f"{field}_en", grade_note), (f"{field}_es", spanish_note)):
+                if name in self.fields:
+                    bound = self[name]  # cached by the form, with a copy of the help text
+                    bound.help_text = self.fields[name].help_text = note(bound.value())
 
     def edited_fields(self):
         return [name for name in self.changed_data if name != "change_reason"]
@@ -480,8 +498,75 @@ class PatientFactorAdmin(ClinicalAdmin):
     search_fields = ("name", "slug")
 
 
+class SpanishStateFilter(admin.SimpleListFilter):
+    title = "Spanish"
+    parameter_name = "spanish"
+
+    def lookups(self, request, model_admin):
+        return [("stale", "Out of date (English changed)"), ("missing", "Not translated"), ("current", "Up to date")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(pk__in=[o.pk for o in queryset if o.spanish_state == self.value()])
+
+
+SPANISH_STATES = {
+    "current": "Up to date",
+    "stale": "Out of date: the English changed after the review, so the English is shown",
+    "partial": "Partly translated",
+    "missing": "Not translated",
+}
+
+
+class SpanishAdmin(TranslationAdmin):
+    """Spanish patient text (django-modeltranslation tabs) with its review: the state in the list and on the
+    page, a filter for texts whose English changed, and an action for reviewers to mark the Spanish reviewed."""
+
+    @admin.display(description="Spanish")
+    def spanish(self, obj):
+        return SPANISH_STATES[obj.spanish_state]
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "spanish")
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), SpanishStateFilter)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "spanish", "spanish_reviewed")
+
+    def get_exclude(self, request, obj=None):
+        return (*(super().get_exclude(request, obj) or ()), "spanish_source")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if can_publish(request, self.model):
+            action = self.mark_spanish_reviewed
+            actions["mark_spanish_reviewed"] = (action, "mark_spanish_reviewed", action.short_description)
+        return actions
+
+    @admin.action(description="Mark the Spanish as reviewed against the current English")
+    def mark_spanish_reviewed(self, request, queryset):
+        today = timezone.localdate()
+        done, refused = 0, []
+        for obj in queryset:
+            problems = list(patient_text_problems(obj).values())
+            if problems:
+                refused.append(f"{obj}: {' '.join(problems)}")
+                continue
+            obj.mark_spanish_reviewed(today)
+            obj._change_reason = "Spanish reviewed against the English."
+            obj.save()
+            done += 1
+        if done:
+            self.message_user(request, f"Spanish marked reviewed on {done} record(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, f"Not marked: {message}", messages.ERROR)
+
+
 @admin.register(m.Condition)
-class ConditionAdmin(ClinicalAdmin):
+class ConditionAdmin(SpanishAdmin, ClinicalAdmin):
     list_display = ("name", "category", "pain_mechanism", "codes", "status", "last_reviewed", "next_review_due")
     list_filter = ("category", "pain_mechanism", "status")
     search_fields = ("name", "slug", "synonyms", "icd10_codes")
@@ -505,7 +590,7 @@ class DrugClassAdmin(ClinicalAdmin):
 
 
 @admin.register(m.Drug)
-class DrugAdmin(ClinicalAdmin):
+class DrugAdmin(SpanishAdmin, ClinicalAdmin):
     list_display = ("generic_name", "drug_class", "atc_code", "brands", "status", "last_reviewed", "next_review_due")
     list_filter = ("drug_class", "status")
     list_select_related = ("drug_class",)
@@ -535,7 +620,7 @@ class DrugAdmin(ClinicalAdmin):
 
 
 @admin.register(m.Procedure)
-class ProcedureAdmin(ClinicalAdmin):
+class ProcedureAdmin(SpanishAdmin, ClinicalAdmin):
     list_display = ("name", "category", "invasiveness", "route", "status", "next_review_due")
     list_filter = ("category", "invasiveness", "status")
     search_fields = ("name", "slug", "synonyms")
@@ -544,7 +629,7 @@ class ProcedureAdmin(ClinicalAdmin):
 
 
 @admin.register(m.Diagnostic)
-class DiagnosticAdmin(ClinicalAdmin):
+class DiagnosticAdmin(SpanishAdmin, ClinicalAdmin):
     list_display = ("name", "category", "loinc_code", "status", "next_review_due")
     list_filter = ("category", "status")
     search_fields = ("name", "slug", "synonyms", "loinc_code")

@@ -1621,7 +1621,7 @@ def regimen(drug, patient, condition="", condition_name="", limit=None):
         normal_steps = [replace(st, text="", times=None) for st in normal_steps]
         start_text, start_times = "", None
     if limit is not None and limit.band_start is not None:
-        start, start_text, start_times = limit.band_start, "", (band_steps[0].times if band_steps else None)
+        start, start_text, start_times = limit.band_start, "", None  # the table gives the daily total only
     elif renal and start is not None and maximum is not None and start > maximum:
         start = None  # the label's normal start is above the band's maximum, and the band names no start
         notes.append(f"Start as the label's renal table says: {limit.note or limit.text}")

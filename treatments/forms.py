@@ -435,7 +435,9 @@ class PlanForm(PatientForm):
             m.Condition.objects.published()
             .annotate(lower_name=Lower("name"))
             .filter(Q(slug=text.lower()) | Q(lower_name=text.lower()))
-            .only("slug", "name", "patient_description")
+            .only(
+                "slug", "name", "patient_description_en", "patient_description_es", "spanish_reviewed", "spanish_source"
+            )
             .first()
         )
         if self.condition is None:

@@ -6,6 +6,8 @@ fixtures in ``fixtures/`` never mention a numeric id. Clinical *rules* (what is 
 live in ``treatments/explorer.py``; this module only states what a record is.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -261,6 +263,63 @@ class ClinicalRecord(models.Model):
         return tuple(values)
 
 
+class SpanishReview(models.Model):
+    """The review of a record's Spanish patient text (``<field>_es``, added by treatments.translation).
+
+    English is the source of truth. Reviewing the Spanish records the date and a fingerprint of each English
+    text it was translated from; when an English text changes afterwards, its Spanish is out of date: flagged
+    in the admin and not shown (the English is shown instead)."""
+
+    spanish_reviewed = models.DateField(
+        null=True, blank=True, help_text="When the Spanish text was last checked against the English."
+    )
+    spanish_source = models.JSONField(
+        default=dict, blank=True, help_text="Fingerprints of the English texts the reviewed Spanish was made from."
+    )
+
+    # The patient-facing fields, per model (``PATIENT_FIELDS``).
+    PATIENT_FIELDS = ()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def fingerprint(text):
+        return hashlib.sha256((text or "").strip().encode()).hexdigest()[:16]
+
+    def english(self, field):
+        return getattr(self, f"{field}_en") or ""
+
+    def spanish(self, field):
+        return getattr(self, f"{field}_es") or ""
+
+    def spanish_current(self, field):
+        """True when the field's Spanish was reviewed against the English it has now."""
+        return bool(
+            self.spanish_reviewed
+            and self.spanish(field)
+            and self.spanish_source.get(field) == self.fingerprint(self.english(field))
+        )
+
+    @property
+    def spanish_state(self):
+        """'current' (every Spanish text reviewed against today's English), 'stale' (an English text changed
+        after the review), 'partial' (some texts not translated), or 'missing'."""
+        fields = [f for f in self.PATIENT_FIELDS if self.english(f)]
+        if not fields or not any(self.spanish(f) for f in fields):
+            return "missing"
+        if any(self.spanish(f) and not self.spanish_current(f) for f in fields):
+            return "stale"
+        return "current" if all(self.spanish_current(f) for f in fields) else "partial"
+
+    def mark_spanish_reviewed(self, date):
+        """Record that the Spanish texts were checked against the current English ones."""
+        self.spanish_reviewed = date
+        self.spanish_source = {
+            f: self.fingerprint(self.english(f)) for f in self.PATIENT_FIELDS if self.english(f) and self.spanish(f)
+        }
+
+
 def published_sources(lookup="sources"):
     """A prefetch of cited sources that leaves out unpublished ones (drafts are never cited publicly)."""
     return models.Prefetch(lookup, queryset=Source.objects.published())
@@ -367,7 +426,8 @@ class PatientFactor(ClinicalRecord):
         return self.name
 
 
-class Condition(ClinicalRecord):
+class Condition(SpanishReview, ClinicalRecord):
+    PATIENT_FIELDS = ("patient_description",)
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     synonyms = models.JSONField(default=list, blank=True, help_text="Other names and abbreviations.")
@@ -508,7 +568,15 @@ class DrugQuerySet(ClinicalQuerySet):
         )
 
 
-class Drug(ClinicalRecord):
+class Drug(SpanishReview, ClinicalRecord):
+    PATIENT_FIELDS = (
+        "patient_what_for",
+        "patient_how_to_take",
+        "patient_time_to_effect",
+        "patient_side_effects",
+        "patient_when_to_call",
+        "patient_alcohol_driving",
+    )
     generic_name = models.CharField(max_length=120, help_text="International non-proprietary name.")
     slug = models.SlugField(max_length=80, unique=True)
     brand_names = models.JSONField(default=list, blank=True)
@@ -526,6 +594,10 @@ class Drug(ClinicalRecord):
     patient_time_to_effect = models.TextField(blank=True)
     patient_side_effects = models.TextField(blank=True)
     patient_when_to_call = models.TextField(blank=True)
+    patient_alcohol_driving = models.TextField(
+        blank=True,
+        help_text="Plain language: alcohol, driving and machines, as the label says (empty if it says nothing).",
+    )
     sources = _sources_field()
 
     objects = NaturalKeyManager.from_queryset(DrugQuerySet)()
@@ -910,7 +982,9 @@ class ProcedureQuerySet(ClinicalQuerySet):
         )
 
 
-class Procedure(ClinicalRecord):
+class Procedure(SpanishReview, ClinicalRecord):
+    PATIENT_FIELDS = ("patient_text",)
+
     class Category(models.TextChoices):
         NERVE_BLOCK = "nerve_block", "Nerve or sympathetic block"
         INJECTION = "injection", "Spinal injection"
@@ -968,7 +1042,9 @@ class DiagnosticQuerySet(ClinicalQuerySet):
         )
 
 
-class Diagnostic(ClinicalRecord):
+class Diagnostic(SpanishReview, ClinicalRecord):
+    PATIENT_FIELDS = ("patient_text",)
+
     class Category(models.TextChoices):
         BLOOD = "blood", "Blood test"
         ELECTRODIAGNOSTIC = "electrodiagnostic", "Electrodiagnostic study"

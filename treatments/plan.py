@@ -6,10 +6,12 @@ so screen, print and API can never disagree. Per-item patient rules (cautions, r
 from ``explorer``; this module adds what only a combination can show.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from . import explorer, medicines
+from django.utils.translation import gettext as _
+
+from . import explorer, handout, medicines
 from . import models as m
 
 MAX_ITEMS = 8
@@ -56,6 +58,17 @@ class ProcedureInfo:
     risks: str
     patient_text: str
     sources: tuple
+    texts: dict = field(default_factory=dict)  # language -> handout.Text of patient_text
+
+
+PATIENT_FIELDS = (
+    "patient_what_for",
+    "patient_how_to_take",
+    "patient_time_to_effect",
+    "patient_side_effects",
+    "patient_when_to_call",
+    "patient_alcohol_driving",
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,8 @@ class PlanData:
     procedures: dict  # slug -> ProcedureInfo (the requested ones)
     interactions: tuple
     check_sources: dict  # key -> SourceRef
-    patient_texts: dict  # drug slug -> dict of plain-language fields
+    patient_texts: dict  # drug slug -> {language: {field: handout.Text}}
+    spanish_reviewed: dict = field(default_factory=dict)  # drug slug -> date its Spanish was reviewed
 
 
 @dataclass(frozen=True)
@@ -155,15 +169,9 @@ def load(criteria):
     )
     drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
     patient_texts = {
-        d.slug: {
-            "what_for": d.patient_what_for,
-            "how_to_take": d.patient_how_to_take,
-            "time_to_effect": d.patient_time_to_effect,
-            "side_effects": d.patient_side_effects,
-            "when_to_call": d.patient_when_to_call,
-        }
-        for d in drug_objects
+        d.slug: {lang: handout.texts(d, PATIENT_FIELDS, lang) for lang in handout.LANGUAGES} for d in drug_objects
     }
+    spanish_reviewed = {d.slug: d.spanish_reviewed for d in drug_objects}
     procedures = {
         p.slug: ProcedureInfo(
             p.slug,
@@ -173,6 +181,7 @@ def load(criteria):
             p.risks,
             p.patient_text,
             tuple(explorer.source_ref(s) for s in p.sources.all()),
+            {lang: handout.texts(p, ["patient_text"], lang)["patient_text"] for lang in handout.LANGUAGES},
         )
         for p in m.Procedure.objects.published()
         .filter(slug__in=criteria.procedures)
@@ -188,6 +197,7 @@ def load(criteria):
         ),
         check_sources=check_sources,
         patient_texts=patient_texts,
+        spanish_reviewed=spanish_reviewed,
     )
 
 
@@ -364,13 +374,15 @@ def check(data, criteria, vocabulary=None):
 
 # --- the patient summary (plain language) ----------------------------------------------------
 
-NEXT_STEPS = (
-    "Take your medicine the way your doctor told you.",
-    "Write down how your pain, sleep and mood change each week. Bring the notes to your next visit.",
-    "Many nerve pain medicines take weeks to work. Do not stop one suddenly unless your doctor says so.",
-    "Ask your pharmacist before you take any new pills, herbs or vitamins.",
-)
-AVOID_INTRO = "Do not take it with these unless your doctor says it is safe:"
+
+# The handout's fixed sentences are interface strings (translated in locale/es); see ``next_steps``.
+def next_steps():
+    return (
+        _("Take your medicine the way your doctor told you."),
+        _("Write down how your pain, sleep and mood change each week. Bring the notes to your next visit."),
+        _("Many nerve pain medicines take weeks to work. Do not stop one suddenly unless your doctor says so."),
+        _("Ask your pharmacist before you take any new pills, herbs or vitamins."),
+    )
 
 
 @dataclass(frozen=True)
@@ -384,6 +396,13 @@ class SummaryItem:
     side_effects: str
     when_to_call: str
     avoid_with: tuple  # names of drugs or drug groups
+    alcohol_driving: str = ""
+    start: str = ""  # "Take 75 mg 2 times a day." — this patient's start
+    never_more: str = ""  # "Never take more than 300 mg in one day." — this patient's maximum
+    calendar: tuple | None = None  # handout.Week: the titration to tick off
+    others: tuple = ()  # sentences about the patient's own medicines that interact with this one
+    untranslated: bool = False  # some text is shown in English: its Spanish is missing or out of date
+    regimen: explorer.Regimen | None = None
 
 
 @dataclass(frozen=True)
@@ -391,6 +410,7 @@ class SummaryProcedure:
     slug: str
     name: str
     text: str
+    untranslated: bool = False
 
 
 @dataclass(frozen=True)
@@ -399,8 +419,11 @@ class PatientSummary:
     condition_text: str
     items: tuple
     procedures: tuple
-    next_steps: tuple = NEXT_STEPS
-    avoid_intro: str = AVOID_INTRO
+    next_steps: tuple = ()
+    avoid_intro: str = ""
+    lang: str = "en"
+    spanish_reviewed: object = None  # the oldest review date of the Spanish texts shown
+    untranslated: bool = False  # some text is shown in English
 
 
 def _avoid_with(data, drug):
@@ -418,27 +441,66 @@ def _avoid_with(data, drug):
     return tuple(dict.fromkeys(sorted(names, key=str.lower)))
 
 
-def patient_summary(data, result, condition_name="", condition_text=""):
-    """The plain-language summary of a checked plan. Pure."""
-    items = []
+def _others(result, item):
+    """Plain sentences about the patient's own current medicines that interact with this plan drug."""
+    current = {d.slug: d.name for d in result.current}
+    sentences = []
+    for pair in result.pairs:
+        if pair.severity not in handout.PAIR_SEVERITIES:
+            continue
+        ends = {pair.a: pair.a_name, pair.b: pair.b_name}
+        if item.drug.slug not in ends:
+            continue
+        other = next((slug for slug in ends if slug != item.drug.slug), None)
+        if other in current:
+            sentences.append(handout.pair_words(current[other], item.drug.name, pair.severity))
+    return tuple(dict.fromkeys(sentences))
+
+
+def patient_summary(data, result, condition_name="", condition_text="", lang="en"):
+    """The plain-language summary of a checked plan, in ``lang`` (call inside ``translation.override(lang)``
+    so the interface sentences match). Pure."""
+    items, untranslated, reviewed = [], False, []
     for item in result.items:
-        texts = data.patient_texts[item.drug.slug]
+        texts = data.patient_texts[item.drug.slug][lang]
+        missing = any(t.text and not t.translated for t in texts.values())
+        untranslated = untranslated or missing
+        if lang != "en" and data.spanish_reviewed.get(item.drug.slug):
+            reviewed.append(data.spanish_reviewed[item.drug.slug])
+        regimen = item.regimen
         items.append(
             SummaryItem(
                 slug=item.drug.slug,
                 name=item.drug.name,
                 brand_names=item.drug.brand_names,
-                what_for=texts["what_for"],
-                how_to_take=texts["how_to_take"],
-                time_to_effect=texts["time_to_effect"],
-                side_effects=texts["side_effects"],
-                when_to_call=texts["when_to_call"],
+                what_for=texts["patient_what_for"].text,
+                how_to_take=texts["patient_how_to_take"].text,
+                time_to_effect=texts["patient_time_to_effect"].text,
+                side_effects=texts["patient_side_effects"].text,
+                when_to_call=texts["patient_when_to_call"].text,
+                alcohol_driving=texts["patient_alcohol_driving"].text,
                 avoid_with=_avoid_with(data, item.drug),
+                start=handout.dose_words(regimen.start) if regimen and not regimen.avoid else "",
+                never_more=handout.never_more(regimen.max) if regimen and not regimen.avoid else "",
+                calendar=handout.calendar(regimen),
+                others=_others(result, item),
+                untranslated=missing,
+                regimen=regimen,
             )
         )
+    procedures = []
+    for p in result.procedures:
+        text = p.texts.get(lang) or handout.Text(p.patient_text)
+        untranslated = untranslated or (bool(text.text) and not text.translated)
+        procedures.append(SummaryProcedure(p.slug, p.name, text.text, bool(text.text) and not text.translated))
     return PatientSummary(
         condition_name=condition_name,
         condition_text=condition_text,
         items=tuple(items),
-        procedures=tuple(SummaryProcedure(p.slug, p.name, p.patient_text) for p in result.procedures),
+        procedures=tuple(procedures),
+        next_steps=next_steps(),
+        avoid_intro=_("Do not take it with these unless your doctor says it is safe:"),
+        lang=lang,
+        spanish_reviewed=min(reviewed) if reviewed else None,
+        untranslated=untranslated,
     )

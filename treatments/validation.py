@@ -11,24 +11,15 @@ from itertools import pairwise
 
 import simple_icd_10_cm as icd
 import textstat
+from textstat.textstat import textstatistics
 
 from . import models as m
 
-READING_GRADE_LIMIT = 8.0
+READING_GRADE_LIMIT = 6.0  # Flesch–Kincaid grade for English patient text
+SPANISH_READING_EASE_MIN = 55.0  # Szigriszt-Pazos perspicuity for Spanish ("normal" or easier on the INFLESZ scale)
 
-# Patient-facing text fields, by model.
-PATIENT_TEXT_FIELDS = {
-    m.Condition: ["patient_description"],
-    m.Drug: [
-        "patient_what_for",
-        "patient_how_to_take",
-        "patient_time_to_effect",
-        "patient_side_effects",
-        "patient_when_to_call",
-    ],
-    m.Procedure: ["patient_text"],
-    m.Diagnostic: ["patient_text"],
-}
+# Patient-facing text fields, by model (each model's PATIENT_FIELDS).
+PATIENT_TEXT_FIELDS = {model: list(model.PATIENT_FIELDS) for model in (m.Condition, m.Drug, m.Procedure, m.Diagnostic)}
 
 # Relations whose every row must cite a source (Recommendation cites its guideline by design).
 CITED_MODELS = [
@@ -155,13 +146,31 @@ def drug_renal_problems(bands, default, doses=()):
     return problems
 
 
+_spanish = textstatistics()
+_spanish.set_lang("es")  # its own instance: the English measure keeps textstat's default language
+
+
+def spanish_reading_ease(text):
+    """Szigriszt-Pazos perspicuity of a Spanish text (None for empty text): 206.835 − 62.3 × syllables per word
+    − words per sentence; INFLESZ reads 55–65 as normal, higher as easier."""
+    text = (text or "").strip()
+    return float(_spanish.szigriszt_pazos(text)) if text else None
+
+
 def patient_text_problems(obj):
-    """Patient-text fields of one record that read above the grade limit, as {field: message}."""
+    """Patient-text fields of one record that read too hard, as {field: message}: English above the grade limit,
+    Spanish below the reading-ease minimum."""
     problems = {}
     for field in PATIENT_TEXT_FIELDS.get(type(obj), []):
-        grade = reading_grade(getattr(obj, field))
+        grade = reading_grade(obj.english(field))
         if grade > READING_GRADE_LIMIT:
-            problems[field] = f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}."
+            problems[f"{field}_en"] = f"{field} reads at grade {grade:.1f}; the limit is {READING_GRADE_LIMIT:g}."
+        ease = spanish_reading_ease(obj.spanish(field))
+        if ease is not None and ease < SPANISH_READING_EASE_MIN:
+            problems[f"{field}_es"] = (
+                f"The Spanish {field} scores {ease:.0f} (Szigriszt-Pazos); "
+                f"it must be {SPANISH_READING_EASE_MIN:g} or more."
+            )
     return problems
 
 

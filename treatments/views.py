@@ -1,15 +1,19 @@
+from functools import wraps
+
 import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from . import answer, cache, explorer, forms, plan, spreadsheet
+from . import answer, cache, explorer, forms, handout, plan, spreadsheet
 from . import models as m
 from .validation import normalise_icd10
 
@@ -319,25 +323,60 @@ def plan_page(request):
     return render(request, "treatments/plan.html", context, status=200 if result is not None else 400)
 
 
+def summary_language(request):
+    """The handout's language: ``lang`` in the address, else English."""
+    lang = request.GET.get("lang", "")
+    return lang if lang in handout.LANGUAGES else "en"
+
+
+def in_summary_language(view):
+    """Summary pages speak the patient's language: ``lang=es`` in the address, or, when the address names
+    none, the browser's preferred language (a redirect to the address with ``lang``, so every cached page
+    has one language). The view runs with that language active."""
+
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        if "lang" not in request.GET:
+            preferred = translation.get_language_from_request(request)
+            if preferred and preferred.split("-")[0] == "es":
+                query = request.GET.copy()
+                query["lang"] = "es"
+                return redirect(f"{request.path}?{query.urlencode()}")
+        lang = summary_language(request)
+        with translation.override(lang):
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = lang
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+    return inner
+
+
 def _summary_context(request, pdf=False):
     form, data, result, condition = forms.bind_plan(request)
     if result is None:
         return None, form
+    lang = summary_language(request)
+    condition_text = (
+        handout.texts(condition, ["patient_description"], lang)["patient_description"] if condition else None
+    )
     summary = plan.patient_summary(
         data,
         result,
         condition_name=condition.name if condition else "",
-        condition_text=condition.patient_description if condition else "",
+        condition_text=condition_text.text if condition_text else "",
+        lang=lang,
     )
-    # The printed link carries only what the patient summary shows: no age, kidney function or factors.
-    c = form.cleaned_data
-    live_url = request.build_absolute_uri(
-        reverse("treatments:summary")
-        + "?"
-        + _query_string(
-            condition=[c.get("condition")], drugs=c.get("drugs") or [], procedures=c.get("procedures") or []
-        )
-    )
+    # The printed link opens the same handout: the doses on it are this patient's, so it carries the plan and the
+    # patient inputs they depend on (never a name or a record identifier), the language and the print size.
+    query = _plan_state(form)
+    extra = {"lang": lang} if lang != "en" else {}
+    large = request.GET.get("size") == "large"
+    if large:
+        extra["size"] = "large"
+    live_query = "&".join(q for q in (query, _query_string(**{k: [v] for k, v in extra.items()})) if q)
+    live_url = request.build_absolute_uri(reverse("treatments:summary") + "?" + live_query)
+    here = dict(request.GET.lists())
     return {
         "summary": summary,
         "result": result,
@@ -347,11 +386,17 @@ def _summary_context(request, pdf=False):
         "live_url": live_url,
         "qr": segno.make(live_url, error="m").png_data_uri(scale=3, border=2),
         "pdf": pdf,
-        "query": _plan_state(form),
+        "query": query,
+        "lang": lang,
+        "large": large,
+        "other_language_query": _query_string(**{**here, "lang": ["en" if lang == "es" else "es"]}),
+        "size_query": _query_string(**{**here, "size": [] if large else ["large"]}),
+        "untranslated_condition": bool(condition_text and condition_text.text and not condition_text.translated),
     }, form
 
 
 @require_GET
+@in_summary_language
 @cache.cached_page
 def summary_page(request):
     context, form = _summary_context(request)
@@ -370,6 +415,7 @@ def clinician_summary_page(request):
 
 
 @require_GET
+@in_summary_language
 @cache.cached_page
 def summary_pdf(request):
     context, form = _summary_context(request, pdf=True)
@@ -379,7 +425,8 @@ def summary_pdf(request):
     stylesheets = [weasyprint.CSS(filename=finders.find(name)) for name in ("css/summary.css", "css/summary-print.css")]
     pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=stylesheets)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="treatment-summary.pdf"'
+    name = "plan-de-tratamiento" if context["lang"] == "es" else "treatment-summary"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 
 

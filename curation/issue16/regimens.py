@@ -167,7 +167,7 @@ START_DOSES = {("gabapentin", "US", "Postherpetic neuralgia (Gralise"): "300.000
 # (drug, region, condition, crcl_min) -> (starting dose, [(after_days, daily dose, times, text)])
 BAND_SCHEDULES = {}
 for condition in (None, "fibromyalgia", "painful-diabetic-neuropathy"):
-    BAND_SCHEDULES[("pregabalin", "US", condition, 30)] = ("75", [(7, "150", 2, "150 mg a day in 2 or 3 doses, within 1 week")])
+    BAND_SCHEDULES[("pregabalin", "US", condition, 30)] = ("75", [(7, "150", None, "150 mg a day in 2 or 3 doses, within 1 week")])
     BAND_SCHEDULES[("pregabalin", "US", condition, 15)] = ("25", [(7, "75", None, "75 mg a day in 1 or 2 doses, within 1 week")])
     BAND_SCHEDULES[("pregabalin", "US", condition, 0)] = ("25", [])
 # Horizant label Table 2 (postherpetic neuralgia by CrCl), titration column.

@@ -3,6 +3,7 @@
 from django import template
 
 from treatments.explorer import format_number
+from treatments.handout import days_words
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def ci(pair):
 def get_item(mapping, key):
     """Look up a precomputed value by key (e.g. a toggle URL per option)."""
     return mapping.get(key, "") if mapping else ""
+
+
+@register.filter
+def days_in(segment, week):
+    """'Days 1 to 3' for a dose that covers part of a calendar week, '' for the whole week (handout)."""
+    return days_words(segment, week)
