@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import admin_form_data, make_band, make_class, make_dose, make_drug, make_source, make_staff
 from treatments import models as m
@@ -303,11 +304,46 @@ def test_a_caution_naming_both_a_drug_and_a_class_is_a_form_error_not_a_500(revi
     assert "either a drug class or a drug" in form_errors(response)
 
 
-def test_reviewer_cannot_publish_patient_text_above_grade_8(reviewer, world):
+def test_reviewer_cannot_publish_patient_text_above_grade_6(reviewer, world):
     drug = make_drug("new-drug", status=m.ReviewStatus.IN_REVIEW)
-    response = resubmit(reviewer, drug, status="published", patient_what_for=LONG_WORDS)
+    response = resubmit(reviewer, drug, status="published", patient_what_for_en=LONG_WORDS)
     assert response.status_code == 200
     assert "Cannot publish: patient_what_for reads at grade" in form_errors(response)
+
+
+HARD_SPANISH = (
+    "La administración concomitante de medicamentos anticolinérgicos incrementa considerablemente la probabilidad "
+    "de manifestaciones neuropsiquiátricas desfavorables en pacientes institucionalizados."
+)
+
+
+def test_reviewer_cannot_publish_spanish_below_szigriszt_55(reviewer, world):
+    drug = make_drug("new-drug", status=m.ReviewStatus.IN_REVIEW, patient_what_for="Eases nerve pain.")
+    response = resubmit(reviewer, drug, status="published", patient_what_for_es=HARD_SPANISH)
+    assert response.status_code == 200
+    assert "Cannot publish: The Spanish patient_what_for scores" in form_errors(response)
+    ok = resubmit(reviewer, drug, status="published", patient_what_for_es="Calma el dolor de los nervios.")
+    assert ok.status_code == 302
+
+
+def test_spanish_is_out_of_date_when_its_english_changes_and_a_reviewer_marks_it_reviewed(reviewer, world):
+    drug = world["drugs"]["pregabalin"]
+    drug.patient_what_for_en = "Eases nerve pain."
+    drug.patient_what_for_es = "Calma el dolor de los nervios."
+    drug.mark_spanish_reviewed(datetime.date(2026, 12, 1))
+    drug.save()
+    assert drug.spanish_state == "current"
+    drug.patient_what_for_en = "It eases the pain in your nerves."
+    drug.save()
+    assert drug.spanish_state == "stale"
+    listing = reviewer.get(changelist_url(m.Drug), {"spanish": "stale"}).content.decode()
+    assert "Out of date" in listing and "Pregabalin" in listing
+    response = reviewer.post(
+        changelist_url(m.Drug), {"action": "mark_spanish_reviewed", "_selected_action": [drug.pk]}, follow=True
+    )
+    assert "Spanish marked reviewed on 1 record" in response.text
+    drug.refresh_from_db()
+    assert drug.spanish_state == "current" and drug.spanish_reviewed == timezone.localdate()
 
 
 # --- editor aids ------------------------------------------------------------------------------

@@ -499,7 +499,7 @@ def test_summary_gives_the_patient_summary_content(client, world):
     assert body["items"][0]["what_for"] == "For nerve pain."
     assert body["items"][0]["avoid_with"] == ["Tramadol"]  # a major interaction with its class
     assert body["procedures"] == [{"slug": "spinal-cord-stimulation", "name": "Spinal cord stimulation", "text": ""}]
-    assert body["next_steps"] == list(plan.NEXT_STEPS)
+    assert body["next_steps"] == list(plan.next_steps())
 
 
 # --- CSV -------------------------------------------------------------------------------------------------

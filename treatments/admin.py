@@ -539,14 +539,9 @@ class SpanishAdmin(TranslationAdmin):
     def get_exclude(self, request, obj=None):
         return (*(super().get_exclude(request, obj) or ()), "spanish_source")
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if can_publish(request, self.model):
-            action = self.mark_spanish_reviewed
-            actions["mark_spanish_reviewed"] = (action, "mark_spanish_reviewed", action.short_description)
-        return actions
+    actions = ["publish_selected", "retire_selected", "mark_spanish_reviewed"]
 
-    @admin.action(description="Mark the Spanish as reviewed against the current English")
+    @admin.action(description="Mark the Spanish as reviewed against the current English", permissions=["publish"])
     def mark_spanish_reviewed(self, request, queryset):
         today = timezone.localdate()
         done, refused = 0, []
@@ -725,6 +720,30 @@ class DoseGuidanceAdmin(ClinicalAdmin):
     search_fields = ("drug__generic_name", "context")
     autocomplete_fields = ("drug", "sources")
     inlines = [TitrationStepInline]
+
+
+@admin.register(m.MonitoringItem)
+class MonitoringItemAdmin(ClinicalAdmin):
+    list_display = ("key", "drug", "text", "status")
+    list_filter = ("status",)
+    list_select_related = ("drug",)
+    search_fields = ("key", "drug__generic_name", "text")
+    autocomplete_fields = ("drug", "sources")
+
+
+@admin.register(m.TitrationStep)
+class TitrationStepAdmin(SimpleHistoryAdmin):
+    """Steps are edited with their dose row (its page has them inline); this list finds them across drugs."""
+
+    list_display = ("dose", "crcl_min", "after_days", "daily_dose", "times_a_day", "text")
+    list_filter = ("dose__drug",)
+    list_select_related = ("dose__drug",)
+    search_fields = ("dose__drug__generic_name", "text")
+    form = TitrationStepForm
+    autocomplete_fields = ("dose",)
+
+    def get_fields(self, request, obj=None):
+        return ("dose", *TitrationStepForm.Meta.fields)
 
 
 @admin.register(m.DoseAdjustment)

@@ -381,7 +381,7 @@ def next_steps():
         _("Take your medicine the way your doctor told you."),
         _("Write down how your pain, sleep and mood change each week. Bring the notes to your next visit."),
         _("Many nerve pain medicines take weeks to work. Do not stop one suddenly unless your doctor says so."),
-        _("Ask your pharmacist before you take any new pills, herbs or vitamins."),
+        _("Ask your pharmacist first if you want to take new pills, herbs or vitamins."),
     )
 
 

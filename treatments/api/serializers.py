@@ -676,16 +676,36 @@ class PlanCheckSerializer(serializers.Serializer):
     complementarity = ComplementSerializer(many=True)
 
 
+class CalendarSegmentSerializer(serializers.Serializer):
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    words = serializers.CharField(help_text="What to take, in the summary's language.")
+
+
+class CalendarWeekSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    segments = CalendarSegmentSerializer(many=True)
+
+
 class SummaryItemSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     brand_names = StringListField()
+    start = serializers.CharField(help_text="This patient's starting dose, in words.")
+    never_more = serializers.CharField(help_text="This patient's maximum, in words.")
+    calendar = CalendarWeekSerializer(many=True, allow_null=True, help_text="The titration, week by week.")
+    regimen = RegimenSerializer(allow_null=True)
     what_for = serializers.CharField()
     how_to_take = serializers.CharField()
     time_to_effect = serializers.CharField()
     side_effects = serializers.CharField()
     when_to_call = serializers.CharField()
+    alcohol_driving = serializers.CharField()
+    others = StringListField(help_text="The patient's own medicines that interact with this one, in words.")
     avoid_with = StringListField()
+    untranslated = serializers.BooleanField(help_text="Some text is in English: its Spanish is missing or out of date.")
 
 
 class SummaryProcedureSerializer(serializers.Serializer):
@@ -695,6 +715,9 @@ class SummaryProcedureSerializer(serializers.Serializer):
 
 
 class SummarySerializer(serializers.Serializer):
+    lang = serializers.CharField()
+    spanish_reviewed = serializers.DateField(allow_null=True, help_text="When the Spanish texts shown were reviewed.")
+    untranslated = serializers.BooleanField()
     condition_name = serializers.CharField()
     condition_text = serializers.CharField()
     items = SummaryItemSerializer(many=True)

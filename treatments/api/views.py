@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition
@@ -27,7 +28,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .. import cache as kb_cache
-from .. import forms, plan, spreadsheet
+from .. import forms, handout, plan, spreadsheet
 from .. import models as m
 from . import serializers as s
 from .filters import ConditionFilterSet, DrugFilterSet, MedicineFilterSet
@@ -323,7 +324,16 @@ PLAN_PATIENT_PARAMETERS = [
     ),
     *_patient_parameters(),
 ]
-SUMMARY_PARAMETERS = [*PLAN_PATIENT_PARAMETERS, _list_parameter("procedures", "Procedure slugs in the plan.")]
+SUMMARY_PARAMETERS = [
+    *PLAN_PATIENT_PARAMETERS,
+    _list_parameter("procedures", "Procedure slugs in the plan."),
+    OpenApiParameter(
+        "lang",
+        {"type": "string", "enum": list(handout.LANGUAGES)},
+        description="The summary's language: en (default) or es. Spanish texts not yet reviewed against their "
+        "English are given in English (each item's 'untranslated').",
+    ),
+]
 
 
 def _checked_plan(request, parameters):
@@ -354,10 +364,20 @@ def interactions_check(request):
 def summary(request):
     """The patient summary's content (plain language), as the printed summary shows it."""
     data, result, condition = _checked_plan(request, SUMMARY_PARAMETERS)
-    content = plan.patient_summary(
-        data,
-        result,
-        condition_name=condition.name if condition else "",
-        condition_text=condition.patient_description if condition else "",
+    lang = request.query_params.get("lang", "en")
+    if lang not in handout.LANGUAGES:
+        raise ValidationError({"lang": [f"Choose one of: {', '.join(handout.LANGUAGES)}."]})
+    condition_text = (
+        handout.texts(condition, ["patient_description"], lang)["patient_description"] if condition else None
     )
-    return Response(s.SummarySerializer(content).data)
+    with translation.override(lang):
+        content = plan.patient_summary(
+            data,
+            result,
+            condition_name=condition.name if condition else "",
+            condition_text=condition_text.text if condition_text else "",
+            lang=lang,
+        )
+    response = Response(s.SummarySerializer(content).data)
+    response["Content-Language"] = lang
+    return response
