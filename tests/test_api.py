@@ -634,9 +634,9 @@ QUERIES = {
     "sources/": 3,
     "patient-factors/": 3,
     "drugs/pregabalin/": 19,
-    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 34,
-    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 27,
-    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 31,
+    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 37,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 30,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 34,
 }
 
 

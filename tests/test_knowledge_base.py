@@ -148,7 +148,7 @@ def test_invalid_json_is_reported(fixture_dir):
 @pytest.mark.django_db
 def test_an_unreadable_patient_text_fails_validation(fixture_dir):
     def break_it(data):
-        data[0]["fields"]["patient_description"] = (
+        data[0]["fields"]["patient_description"] = data[0]["fields"]["patient_description_en"] = (
             "Polyneuropathic manifestations characteristically demonstrate electrophysiological "
             "abnormalities necessitating comprehensive multidisciplinary investigational evaluation."
         )

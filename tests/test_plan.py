@@ -153,7 +153,7 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
     # drug names entered (one lookup), then plan.load: the plan's drugs with 13 prefetches (see
     # Drug.objects.for_explorer), interactions touching them (+ sources, + the rules they override) and the
     # sources the checks cite; and the medicine vocabulary with the mechanism rules (7, once per process).
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(30):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
     # Warm cache, new query string: only the version; the choices, names and plan data are cached.
     with django_assert_num_queries(1):

@@ -270,3 +270,97 @@ def test_api_gives_each_drug_option_this_patients_regimen(real_kb, client):
     classes = [o for o in api["options"] if o["kind"] == "drug_class"]
     assert all(o["regimen"] is None for o in classes)
     assert all("regimen" in mb for o in classes for mb in o["members"])
+
+
+# --- the handout -----------------------------------------------------------------------------------------------
+
+HANDOUT = {
+    "drugs": ["pregabalin", "duloxetine", "tramadol"],
+    "condition": PDN,
+    "age": 78,
+    "crcl": 35,
+    "current": ["tramadol", "sertraline"],
+}
+
+
+def handout_text(page):
+    """The printed text of a handout: headings, paragraphs, list items and calendar cells, without the link."""
+    import html
+    import re
+
+    main = page.split('<main id="main">')[1].split('<footer class="sheet-foot">')[0]
+    text = re.sub(r"<(h[1-3]|p|li|td|th)[^>]*>", "\n", main)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip() and not line.strip().isdigit()]
+
+
+def test_the_handout_gives_this_patients_dose_and_a_calendar(real_kb, client):
+    page = client.get("/plan/summary/", {**HANDOUT, "drugs": ["pregabalin"]}).text
+    # Pregabalin at CrCl 35: the Lyrica renal table's start (75 mg a day), its step and its maximum.
+    assert "Take 75 mg in total each day, split as your doctor says." in page
+    assert "Never take more than 150 mg in one day." in page
+    assert page.count('class="box"') == 21  # the start week, the step week and the week after it
+    assert 'Pregabalin <span class="brands">(Lyrica' in page
+    assert "You also take Tramadol." in page
+
+
+def test_the_english_handout_reads_at_grade_6_or_below(real_kb, client):
+    import textstat
+
+    lines = handout_text(client.get("/plan/summary/", HANDOUT).text)
+    assert len(lines) > 30
+    text = " ".join(line if line.endswith((".", ":", "?", "!")) else line + "." for line in lines)
+    assert textstat.flesch_kincaid_grade(text) <= 6.0
+
+
+def test_the_spanish_handout_reads_normal_or_easier(real_kb, client):
+    from treatments.validation import spanish_reading_ease
+
+    response = client.get("/plan/summary/", {**HANDOUT, "lang": "es"})
+    assert response["Content-Language"] == "es" and '<html lang="es">' in response.text
+    lines = handout_text(response.text)
+    text = " ".join(line if line.endswith((".", ":", "?", "!")) else line + "." for line in lines)
+    assert spanish_reading_ease(text) >= 55
+    assert "Su dosis" in response.text and "Nunca tome más de 150 mg en un día." in response.text
+    assert "Traducido de la versión en inglés. Revisado el 2 de diciembre de 2026" in response.text
+
+
+def test_a_spanish_browser_gets_the_spanish_handout_and_an_english_address_stays_english(real_kb, client):
+    response = client.get("/plan/summary/", {"drugs": "pregabalin"}, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    assert response.status_code == 302 and "lang=es" in response["Location"]
+    english = client.get("/plan/summary/", {"drugs": "pregabalin", "lang": "en"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert english.status_code == 200 and english["Content-Language"] == "en"
+    assert "Accept-Language" in english["Vary"]
+
+
+def test_a_spanish_text_older_than_its_english_is_not_shown(real_kb, client):
+    drug = m.Drug.objects.get(slug="pregabalin")
+    spanish = drug.patient_what_for_es
+    drug.patient_what_for_en = drug.patient_what_for_en + " Ask your doctor."
+    drug.save()
+    assert drug.spanish_state == "stale"
+    page = client.get("/plan/summary/", {"drugs": "pregabalin", "lang": "es"}).text
+    assert spanish not in page
+    assert drug.patient_what_for_en in page
+    assert "Parte de este texto está en inglés" in page
+
+
+def test_the_summary_api_speaks_spanish(real_kb, client):
+    body = client.get("/api/v1/summary/", {**HANDOUT, "lang": "es"}).json()
+    pregabalin = body["items"][0]
+    assert body["lang"] == "es" and pregabalin["never_more"] == "Nunca tome más de 150 mg en un día."
+    assert pregabalin["calendar"][0]["segments"][0]["words"].startswith("Tome 75 mg")
+    assert pregabalin["regimen"]["max"]["value"] == 150
+    assert client.get("/api/v1/summary/", {**HANDOUT, "lang": "fr"}).status_code == 400
+
+
+def test_every_published_spanish_text_reads_normal_or_easier_and_every_english_at_grade_6():
+    from treatments.validation import PATIENT_TEXT_FIELDS, patient_text_problems
+
+    offenders = [
+        (obj.slug, problem)
+        for model in PATIENT_TEXT_FIELDS
+        for obj in model.objects.published()
+        for problem in patient_text_problems(obj).values()
+    ]
+    assert offenders == []

@@ -54,7 +54,7 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
 # (+ sources), interactions touching them (+ sources, + the rules they override), patient factors for the
 # form, the source cited for duplication, and the medicine vocabulary (7 queries, once per process and
 # knowledge-base version: see treatments/medicines.py).
-CONDITION_QUERIES = 34
+CONDITION_QUERIES = 37
 # Warm data cache, new query string: the version, condition (+ sources prefetch); factors and medicines are cached.
 CONDITION_QUERIES_WARM = 3
 
@@ -161,12 +161,13 @@ def test_search_escapes_input(client, world):
 @pytest.mark.parametrize("extra", [0, 5])
 def test_drug_page_query_count_is_constant(client, world, django_assert_num_queries, extra):
     grow(world, extra)
-    # The version, 17 queries for the drug and its prefetches (its medicine's properties + sources among
-    # them), the interactions touching the drug or its class (+ sources, + the rules they override).
-    with django_assert_num_queries(21):
+    # The version, 20 queries for the drug and its prefetches (its medicine's properties + sources, its
+    # titration steps, age adjustments and monitoring among them), the interactions touching the drug or its
+    # class (+ sources, + the rules they override).
+    with django_assert_num_queries(24):
         response = client.get(reverse("treatments:drug", args=["pregabalin"]))
     assert response.status_code == 200
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(24):
         assert client.get(reverse("treatments:drug", args=["duloxetine"])).status_code == 200
     with django_assert_num_queries(1):  # the version: the page comes from the cache
         again = client.get(reverse("treatments:drug", args=["pregabalin"]))

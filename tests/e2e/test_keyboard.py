@@ -106,12 +106,15 @@ def test_filters_and_buttons_work_with_enter_and_space(live_server, page):
     expect(page).to_have_url(re.compile(r"age=80"))
     expect(page.locator(".describe")).to_contain_text("80")
 
-    # A guideline's wording opens with Enter; "Add to plan" follows with Enter.
+    # An option's detail opens with Enter, then a guideline's wording; "Add to plan" follows with Enter.
     pregabalin = page.locator("article.option:has(#opt-drug-pregabalin)")
     tab_to(page, "a:Add to plan: Pregabalin")
+    tab_to(page, "summary:Guideline positions, cautions, doses and")  # its own, right after its header
+    page.keyboard.press("Enter")
+    expect(pregabalin.locator("details.option-detail")).to_have_attribute("open", "")
     tab_to(page, "summary:Wording")
     page.keyboard.press("Enter")
-    expect(pregabalin.locator("details").first).to_have_attribute("open", "")
+    expect(pregabalin.locator("details.option-detail details").first).to_have_attribute("open", "")
     tab_to(page, "a:Add to plan: Pregabalin", backwards=True)
     page.keyboard.press("Enter")
     expect(page.get_by_role("region", name="Your plan")).to_contain_text("Pregabalin")
