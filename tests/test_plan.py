@@ -1,5 +1,4 @@
 import re
-
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
