@@ -364,3 +364,16 @@ def test_every_published_spanish_text_reads_normal_or_easier_and_every_english_a
         for problem in patient_text_problems(obj).values()
     ]
     assert offenders == []
+
+
+def test_copy_to_note_gives_the_plan_with_this_patients_numbers_and_sources(real_kb, client):
+    params = {**HANDOUT, "drugs": ["pregabalin", "duloxetine"]}
+    note = client.get("/plan/note.txt", params)
+    assert note["Content-Type"].startswith("text/plain")
+    text = note.text
+    assert "Patient (as entered, no identifiers): 78 y · CrCl 35 · 2 medicines" in text
+    assert "- Pregabalin (" in text and "max 150 mg a day" in text
+    assert "Tramadol" in text and "Sources:" in text and "Lyrica US label" in text
+    page = client.get("/plan/", params).text
+    assert '<textarea id="plan-note" readonly' in page and "max 150 mg a day" in page
+    assert client.get("/plan/note.txt", {"drugs": "not-a-drug"}).status_code == 400

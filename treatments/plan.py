@@ -504,3 +504,70 @@ def patient_summary(data, result, condition_name="", condition_text="", lang="en
         spanish_reviewed=min(reviewed) if reviewed else None,
         untranslated=untranslated,
     )
+
+
+# --- a note for the clinical record -----------------------------------------------------------------------------
+
+
+def _regimen_line(regimen):
+    if regimen is None:
+        return "no dosing in the knowledge base"
+    if regimen.avoid:
+        return f"avoid: {regimen.notes[0]}" if regimen.notes else "avoid"
+    parts = []
+    if regimen.start:
+        parts.append(f"start {regimen.start.text}")
+    parts += [f"day {s.day} {s.dose.text}" for s in regimen.steps]
+    if regimen.target:
+        parts.append(f"target {regimen.target.text}")
+    if regimen.max:
+        parts.append(f"max {regimen.max.text}" + ("" if regimen.certain else " (may be lower: enter the exact value)"))
+    return "; ".join(parts) + f" [{regimen.basis}]"
+
+
+def clinical_note(result, condition_name=""):
+    """A plain-text summary of a checked plan for pasting into the clinical record: the patient's clinical
+    inputs as entered (no identifiers), each drug with this patient's regimen and verdict, the interactions
+    and plan checks, and the sources cited. Pure."""
+    patient = result.criteria.patient
+    lines = [f"Neuropathic pain plan{f' for {condition_name.lower()}' if condition_name else ''}"]
+    who = explorer.patient_line(patient)
+    if who:
+        lines.append(f"Patient (as entered, no identifiers): {who}")
+    if patient.crcl:
+        lines.append(f"CrCl used for doses: {explorer.format_number(patient.crcl.value)} mL/min — {patient.crcl.text}")
+    current = [med.name or med.text for med in patient.medicines]
+    if current:
+        lines.append(f"Current medicines: {', '.join(current)}")
+    sources = {}
+
+    def cite(refs):
+        for ref in refs:
+            sources.setdefault(ref.key, ref)
+        return f" [{'; '.join(r.short_name for r in refs)}]" if refs else ""
+
+    lines += ["", "Plan:"]
+    for item in result.items:
+        lines.append(
+            f"- {item.drug.name} ({item.status_label}): {_regimen_line(item.regimen)}"
+            + cite(item.regimen.sources if item.regimen else ())
+        )
+        for flag in item.flags:
+            lines.append(f"  · {flag.level_label} — {flag.applies_when}: {flag.text}{cite(flag.sources)}")
+        for monitor in item.drug.monitoring:
+            lines.append(f"  · Monitor: {monitor.text}{cite(monitor.sources)}")
+    for procedure in result.procedures:
+        lines.append(f"- {procedure.name}{cite(procedure.sources)}")
+    if result.pairs or result.checks:
+        lines += ["", "Checks:"]
+    for pair in result.pairs:
+        i = pair.interaction
+        what = f"{i.effect} {i.management}".strip()
+        lines.append(f"- {i.severity_label} — {pair.a_name} + {pair.b_name}: {what}{cite(i.sources)}")
+    for check in result.checks:
+        lines.append(f"- {check.severity.capitalize()} — {check.text}{cite(check.sources)}")
+    if sources:
+        lines += ["", "Sources:"]
+        lines += [f"- {s.short_name}: {s.title} ({s.year}) {s.link}".rstrip() for s in sources.values()]
+    lines += ["", "From the neuropathy treatment explorer; check against the sources before prescribing."]
+    return "\n".join(lines) + "\n"

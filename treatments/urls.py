@@ -11,6 +11,7 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("plan/", views.plan_page, name="plan"),
     path("plan/summary/", views.summary_page, name="summary"),
+    path("plan/note.txt", views.plan_note, name="plan_note"),
     path("plan/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("plan/clinician/", views.clinician_summary_page, name="clinician_summary"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition"),

@@ -319,6 +319,7 @@ def plan_page(request):
                 for s in result.criteria.procedures
             },
             query=_plan_state(form),
+            note=plan.clinical_note(result, condition.name if condition else ""),
         )
     return render(request, "treatments/plan.html", context, status=200 if result is not None else 400)
 
@@ -393,6 +394,18 @@ def _summary_context(request, pdf=False):
         "size_query": _query_string(**{**here, "size": [] if large else ["large"]}),
         "untranslated_condition": bool(condition_text and condition_text.text and not condition_text.translated),
     }, form
+
+
+@require_GET
+@cache.cached_page
+def plan_note(request):
+    """The plan and its checks as plain text for the clinical record (no identifiers)."""
+    form, data, result, condition = forms.bind_plan(request)
+    if result is None:
+        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
+        return HttpResponse(f"Invalid plan: {errors}\n", status=400, content_type="text/plain; charset=utf-8")
+    note = plan.clinical_note(result, condition.name if condition else "")
+    return HttpResponse(note, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
