@@ -30,6 +30,8 @@ PUBLIC = {
     "compare": "/compare/?drugs=pregabalin&drugs=duloxetine&drugs=amitriptyline",
     "plan": "/plan/?" + PLAN_QUERY,
     "patient-summary": "/plan/summary/?" + PLAN_QUERY,
+    "patient-summary-es": "/plan/summary/?" + PLAN_QUERY + "&lang=es",
+    "patient-summary-large": "/plan/summary/?" + PLAN_QUERY + "&size=large",
     "clinician-summary": "/plan/clinician/?" + PLAN_QUERY,
     "report-problem": "/report/drug/pregabalin/",
 }

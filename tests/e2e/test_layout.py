@@ -50,6 +50,19 @@ def test_page_reflows_at_320px_without_horizontal_scrolling(name, live_server, b
     assert width <= 320, f"{width}px wide; too wide: {wide}"
 
 
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_answer_starts_in_the_first_phone_screen(width, live_server, browser):
+    context = browser.new_context(viewport={"width": width, "height": 667})
+    page = context.new_page()
+    page.goto(live_server.url + PUBLIC["condition-patient"])
+    answer = page.locator("#answer").bounding_box()
+    line = page.locator("#patient-line").bounding_box()
+    filters = page.locator("#filters").bounding_box()
+    context.close()
+    assert line["y"] < 667 and answer["y"] < 667, f"the answer starts at {answer['y']} px"
+    assert filters["y"] > answer["y"], "on a phone the results come before the filters"
+
+
 @pytest.mark.parametrize("name", MAIN)
 def test_targets_are_at_least_24px(name, live_server, page):
     page.goto(live_server.url + PUBLIC[name])
@@ -81,3 +94,19 @@ def test_screenshots_at_desktop_and_phone_widths(name, live_server, page, screen
         path = screenshots / f"{name}-{label}-{viewport['width']}.png"
         page.screenshot(path=path, full_page=True)
         assert path.stat().st_size > 1000
+
+
+def test_typing_in_the_patient_form_on_a_phone_does_not_jump(live_server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    page.goto(live_server.url + PUBLIC["condition-patient"])
+    age = page.locator("#id_age")
+    age.scroll_into_view_if_needed()
+    before = age.bounding_box()["y"]
+    age.fill("81")
+    with page.expect_response(lambda r: "age=81" in r.url):
+        age.press("Tab")
+    page.wait_for_function("document.querySelector('#patient-line').textContent.includes('81 y')")
+    after = page.locator("#id_age").bounding_box()["y"]
+    context.close()
+    assert abs(after - before) < 200, f"the age box moved from {before} to {after} px"
