@@ -377,3 +377,16 @@ def test_copy_to_note_gives_the_plan_with_this_patients_numbers_and_sources(real
     page = client.get("/plan/", params).text
     assert '<textarea id="plan-note" readonly' in page and "max 150 mg a day" in page
     assert client.get("/plan/note.txt", {"drugs": "not-a-drug"}).status_code == 400
+
+
+def test_the_spanish_pdf(real_kb, client, tmp_path):
+    from pypdf import PdfReader
+
+    response = client.get("/plan/summary.pdf", {**HANDOUT, "drugs": ["pregabalin"], "lang": "es"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "plan-de-tratamiento.pdf" in response["Content-Disposition"]
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(response.content)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+    assert "Su dosis" in text and "Nunca tome más de 150 mg en un día." in text
+    assert "Traducido de la versión en inglés" in text
