@@ -390,3 +390,14 @@ def test_the_spanish_pdf(real_kb, client, tmp_path):
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
     assert "Su dosis" in text and "Nunca tome más de 150 mg en un día." in text
     assert "Traducido de la versión en inglés" in text
+
+
+def test_the_compare_page_carries_the_patient_and_shows_regimens_lines_and_interactions(real_kb, client):
+    params = {"drugs": ["pregabalin", "duloxetine"], "condition": PDN, "age": 78, "crcl": 35, "current": "tramadol"}
+    page = client.get("/compare/", params).text
+    assert '<input type="checkbox" name="drugs" value="pregabalin" id="compare-pregabalin" checked>' in page
+    assert "Ctrl" not in page
+    assert "Regimen for this patient" in page and "Never above 150 mg a day." in page
+    assert "Line for painful diabetic neuropathy" in page
+    assert "With the current medicines" in page and "Tramadol" in page
+    assert '<input type="hidden" name="crcl" value="35">' in page

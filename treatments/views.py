@@ -237,7 +237,25 @@ def compare(request):
             )
         }
         columns = [(found[item.drug.slug], item) for item in result.items]
-    choices = m.Drug.objects.published().only("slug", "generic_name")
+    condition_slug = result.criteria.condition if result else ""
+    rows = {}
+    for drug, item in columns:
+        # This condition's guideline positions on the drug itself (or on its class), and its interactions with the
+        # patient's current medicines.
+        positions = [
+            r
+            for r in drug.recommendations.all()
+            if condition_slug and r.condition.slug == condition_slug and r.status == m.ReviewStatus.PUBLISHED
+        ]
+        pairs = [p for p in result.pairs if item.drug.slug in (p.a, p.b)]
+        rows[drug.slug] = {"positions": positions, "pairs": pairs}
+    columns = [(drug, item, rows[drug.slug]) for drug, item in columns]
+    choices = (
+        m.Drug.objects.published()
+        .select_related("drug_class")
+        .only("slug", "generic_name", "drug_class__name")
+        .order_by("drug_class__name", "generic_name")
+    )
     return render(
         request,
         "treatments/compare.html",
@@ -248,6 +266,7 @@ def compare(request):
             "selected": slugs,
             "patient": result.criteria.patient if result else None,
             "form": form,
+            "condition": _condition,
         },
         status=400 if error else 200,
     )
