@@ -315,9 +315,9 @@ class SpanishReview(models.Model):
     def mark_spanish_reviewed(self, date):
         """Record that the Spanish texts were checked against the current English ones."""
         self.spanish_reviewed = date
-        self.spanish_source = {
-            f: self.fingerprint(self.english(f)) for f in self.PATIENT_FIELDS if self.english(f) and self.spanish(f)
-        }
+        fields = [f for f in self.PATIENT_FIELDS if self.english(f) and self.spanish(f)]
+        # In PostgreSQL's jsonb key order (shorter keys first), so an export is the same on every database.
+        self.spanish_source = {f: self.fingerprint(self.english(f)) for f in sorted(fields, key=lambda f: (len(f), f))}
 
 
 def published_sources(lookup="sources"):

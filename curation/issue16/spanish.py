@@ -41,7 +41,7 @@ def main():
             names = [k.removesuffix("_es") for k in fields if k.endswith("_es")]
             fields["spanish_reviewed"] = REVIEWED
             fields["spanish_source"] = {
-                n: fingerprint(fields[f"{n}_en"]) for n in sorted(names) if fields.get(f"{n}_en") and fields.get(f"{n}_es")
+                n: fingerprint(fields[f"{n}_en"]) for n in sorted(names, key=lambda n: (len(n), n)) if fields.get(f"{n}_en") and fields.get(f"{n}_es")
             }
         path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(entries) - len(skipped)} texts merged; skipped (English changed since): {skipped}")
