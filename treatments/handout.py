@@ -143,6 +143,6 @@ def pair_words(current_name, drug_name, severity):
             "you take them together. Do not stop %(current)s on your own."
         ) % {"current": current_name, "drug": drug_name}
     return _(
-        "You also take %(current)s. It can change how %(drug)s works. Your doctor may change a dose. Do not stop "
-        "%(current)s on your own."
+        "You also take %(current)s. Taking it with %(drug)s needs care. Ask your doctor or pharmacist about it. "
+        "Do not stop %(current)s on your own."
     ) % {"current": current_name, "drug": drug_name}

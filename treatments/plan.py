@@ -61,14 +61,7 @@ class ProcedureInfo:
     texts: dict = field(default_factory=dict)  # language -> handout.Text of patient_text
 
 
-PATIENT_FIELDS = (
-    "patient_what_for",
-    "patient_how_to_take",
-    "patient_time_to_effect",
-    "patient_side_effects",
-    "patient_when_to_call",
-    "patient_alcohol_driving",
-)
+PATIENT_FIELDS = m.Drug.PATIENT_FIELDS
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ T = {
  "Ask your pharmacist first if you want to take new pills, herbs or vitamins.": "Pregunte a su farmacéutico antes de tomar pastillas, hierbas o vitaminas nuevas.",
  "Do not take it with these unless your doctor says it is safe:": "No lo tome con estos, salvo que su médico le diga que es seguro:",
  "You also take %(current)s. %(current)s and %(drug)s can be harmful together. Ask your doctor before you take them together. Do not stop %(current)s on your own.": "Usted también toma %(current)s. %(current)s y %(drug)s pueden hacer daño juntos. Pregunte a su médico antes de tomarlos juntos. No deje %(current)s por su cuenta.",
- "You also take %(current)s. It can change how %(drug)s works. Your doctor may change a dose. Do not stop %(current)s on your own.": "Usted también toma %(current)s. Puede cambiar cómo funciona %(drug)s. Su médico puede cambiar una dosis. No deje %(current)s por su cuenta.",
+ "You also take %(current)s. Taking it with %(drug)s needs care. Ask your doctor or pharmacist about it. Do not stop %(current)s on your own.": "Usted también toma %(current)s. Tomarlo con %(drug)s requiere cuidado. Pregunte a su médico o farmacéutico. No deje %(current)s por su cuenta.",
 }
 PLURALS = {("%(n)s time a day", "%(n)s times a day"): ("%(n)s vez al día", "%(n)s veces al día")}
 
