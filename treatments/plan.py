@@ -9,6 +9,7 @@ from ``explorer``; this module adds what only a combination can show.
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import explorer, handout, medicines
@@ -417,6 +418,7 @@ class PatientSummary:
     lang: str = "en"
     spanish_reviewed: object = None  # the oldest review date of the Spanish texts shown
     untranslated: bool = False  # some text is shown in English
+    condition_untranslated: bool = False  # the condition's text is shown in English
 
 
 def _avoid_with(data, drug):
@@ -564,3 +566,19 @@ def clinical_note(result, condition_name=""):
         lines += [f"- {s.short_name}: {s.title} ({s.year}) {s.link}".rstrip() for s in sources.values()]
     lines += ["", "From the neuropathy treatment explorer; check against the sources before prescribing."]
     return "\n".join(lines) + "\n"
+
+
+def summary_for(data, result, condition, lang):
+    """``patient_summary`` of a checked plan for ``condition`` (a record, or None), in ``lang``: the condition's
+    text in that language when its Spanish is current, the interface sentences translated. Shared by the
+    summary pages, the PDF and the API."""
+    text = handout.texts(condition, ["patient_description"], lang)["patient_description"] if condition else None
+    with translation.override(lang):
+        summary = patient_summary(
+            data,
+            result,
+            condition_name=condition.name if condition else "",
+            condition_text=text.text if text else "",
+            lang=lang,
+        )
+    return replace(summary, condition_untranslated=bool(text and text.text and not text.translated))

@@ -377,16 +377,7 @@ def _summary_context(request, pdf=False):
     if result is None:
         return None, form
     lang = summary_language(request)
-    condition_text = (
-        handout.texts(condition, ["patient_description"], lang)["patient_description"] if condition else None
-    )
-    summary = plan.patient_summary(
-        data,
-        result,
-        condition_name=condition.name if condition else "",
-        condition_text=condition_text.text if condition_text else "",
-        lang=lang,
-    )
+    summary = plan.summary_for(data, result, condition, lang)
     # The printed link opens the same handout: the doses on it are this patient's, so it carries the plan and the
     # patient inputs they depend on (never a name or a record identifier), the language and the print size.
     query = _plan_state(form)
@@ -411,7 +402,7 @@ def _summary_context(request, pdf=False):
         "large": large,
         "other_language_query": _query_string(**{**here, "lang": ["en" if lang == "es" else "es"]}),
         "size_query": _query_string(**{**here, "size": [] if large else ["large"]}),
-        "untranslated_condition": bool(condition_text and condition_text.text and not condition_text.translated),
+        "untranslated_condition": summary.condition_untranslated,
     }, form
 
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition
@@ -367,17 +366,7 @@ def summary(request):
     lang = request.query_params.get("lang", "en")
     if lang not in handout.LANGUAGES:
         raise ValidationError({"lang": [f"Choose one of: {', '.join(handout.LANGUAGES)}."]})
-    condition_text = (
-        handout.texts(condition, ["patient_description"], lang)["patient_description"] if condition else None
-    )
-    with translation.override(lang):
-        content = plan.patient_summary(
-            data,
-            result,
-            condition_name=condition.name if condition else "",
-            condition_text=condition_text.text if condition_text else "",
-            lang=lang,
-        )
+    content = plan.summary_for(data, result, condition, lang)
     response = Response(s.SummarySerializer(content).data)
     response["Content-Language"] = lang
     return response
