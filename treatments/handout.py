@@ -8,8 +8,8 @@ else the English, marked so the page can say so.
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .explorer import format_number
 
@@ -129,6 +129,48 @@ def days_words(segment, week):
     if segment.first_day == segment.last_day:
         return _("Day %(day)s") % {"day": segment.first_day}
     return _("Days %(first)s to %(last)s") % {"first": segment.first_day, "last": segment.last_day}
+
+
+# Drug classes as the sheet names them in each language other than English (the knowledge base names classes
+# in English only; a drug is named by its generic name in every language, as on the rest of the sheet).
+GROUP_NAMES = {
+    "es": {
+        "alpha2-agonists": "Agonistas alfa-2 adrenérgicos (tópicos)",
+        "antiarrhythmic-sodium-channel-blockers": "Antiarrítmicos bloqueadores de los canales de sodio",
+        "anticoagulants": "Anticoagulantes (antagonistas de la vitamina K)",
+        "antiplatelets": "Antiagregantes plaquetarios",
+        "benzodiazepines": "Benzodiazepinas",
+        "botulinum-toxins": "Toxinas botulínicas",
+        "cannabinoids": "Cannabinoides",
+        "capsaicin": "Capsaicina (agonistas TRPV1)",
+        "corticosteroids": "Corticoesteroides (glucocorticoides)",
+        "dual-action-opioids": "Opioides de acción dual",
+        "gabapentinoids": "Gabapentinoides",
+        "immunoglobulins": "Inmunoglobulinas (IgIV e IgSC)",
+        "immunosuppressants": "Inmunosupresores",
+        "maois": "Inhibidores de la monoaminooxidasa (IMAO)",
+        "n-type-calcium-channel-blockers": "Bloqueadores de los canales de calcio de tipo N",
+        "nmda-antagonists": "Antagonistas del receptor NMDA",
+        "nsaids": "Antiinflamatorios no esteroideos (AINE)",
+        "other-antiepileptics": "Otros antiepilépticos",
+        "skeletal-muscle-relaxants": "Relajantes musculares esqueléticos",
+        "snris": "Inhibidores de la recaptación de serotonina y noradrenalina (IRSN)",
+        "sodium-channel-blockers": "Antiepilépticos bloqueadores de los canales de sodio",
+        "ssris": "Inhibidores selectivos de la recaptación de serotonina (ISRS)",
+        "strong-opioids": "Opioides potentes",
+        "thiazide-diuretics": "Diuréticos tiazídicos",
+        "topical-local-anaesthetics": "Anestésicos locales tópicos",
+        "tricyclic-antidepressants": "Antidepresivos tricíclicos",
+        "vitamins": "Vitaminas (B12 y B1)",
+    },
+}
+
+
+def group_name(slug, name, lang=None):
+    """A drug class's name in ``lang`` (the active language by default): its English ``name`` for English or
+    when the class has no name in that language yet."""
+    lang = (lang or get_language() or "en").split("-")[0]
+    return GROUP_NAMES.get(lang, {}).get(slug, name)
 
 
 # Interactions with the patient's own medicines, in words a patient can act on (the clinician's page has the

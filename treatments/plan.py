@@ -422,16 +422,19 @@ class PatientSummary:
 
 
 def _avoid_with(data, drug):
-    """Names of drugs or groups this drug must not be combined with (contraindicated or major rows)."""
+    """Names of drugs or groups this drug must not be combined with (contraindicated or major rows), in the
+    active language: a drug by its generic name, as everywhere on the sheet; a group by ``handout.group_name``."""
     names = []
     for i in data.interactions:
         if i.severity not in ("contraindicated", "major"):
             continue
         sides = [(i.a_kind, i.a_slug, i.a_name), (i.b_kind, i.b_slug, i.b_name)]
-        for (kind, slug, _name), (_k, _s, other_name) in (sides, sides[::-1]):
+        for (kind, slug, _name), (other_kind, other_slug, other_name) in (sides, sides[::-1]):
             if (kind == explorer.KIND_DRUG and slug == drug.slug) or (
                 kind == explorer.KIND_DRUG_CLASS and slug == drug.class_slug
             ):
+                if other_kind == explorer.KIND_DRUG_CLASS:
+                    other_name = handout.group_name(other_slug, other_name)
                 names.append(other_name)
     return tuple(dict.fromkeys(sorted(names, key=str.lower)))
 
