@@ -269,5 +269,43 @@ LOGGING = {
         # django.request logs the full path (with the query string) on 4xx/5xx.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # httpx logs every request's URL at INFO; calls to a record system's FHIR server carry a patient id.
+        "httpx": {"handlers": [], "level": "WARNING", "propagate": False},
+        "httpcore": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }
+
+
+# --- record systems (README "Inside the record system"; docs/EHR.md) -------------------------
+def env_json(name):
+    """A JSON object from the environment ({} when unset); a clear error at start-up when it is not one."""
+    import json
+
+    raw = env(name).strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object.")
+    return value
+
+
+# SMART App Launch: each trusted FHIR base URL (iss) -> {"client_id": "...", "client_secret": "..." (confidential)}.
+SMART_CLIENTS = {iss.rstrip("/"): client for iss, client in env_json("SMART_CLIENTS").items()}
+for _iss, _client in SMART_CLIENTS.items():
+    if not isinstance(_client, dict) or not isinstance(_client.get("client_id"), str) or not _client["client_id"]:
+        raise ImproperlyConfigured(f"SMART_CLIENTS[{_iss!r}] needs a client_id.")
+# How long a launch lasts (seconds; at most an hour): the record's values live in its signed cookie until then.
+SMART_LAUNCH_SECONDS = min(int(env("SMART_LAUNCH_SECONDS", "3600")), 3600)
+# CDS Hooks: each trusted issuer of the clients' JWTs -> {"keys": [...]} (a JWKS) or {"jwks_url": "https://..."}.
+CDS_HOOKS_CLIENTS = env_json("CDS_HOOKS_CLIENTS")
+for _iss, _keys in CDS_HOOKS_CLIENTS.items():
+    if not isinstance(_keys, dict) or not (
+        isinstance(_keys.get("keys"), list) or isinstance(_keys.get("jwks_url"), str)
+    ):
+        raise ImproperlyConfigured(f'CDS_HOOKS_CLIENTS[{_iss!r}] needs "keys" (a JWKS) or "jwks_url".')
+# Calls to record systems (discovery, token, FHIR reads, JWKS) give up after this many seconds.
+EHR_HTTP_TIMEOUT = float(env("EHR_HTTP_TIMEOUT", "10"))

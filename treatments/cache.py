@@ -41,7 +41,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 
 from . import explorer, medicines, plan
@@ -50,6 +50,7 @@ from . import models as m
 _VERSION_TABLE = connection.ops.quote_name(m.KnowledgeBaseVersion._meta.db_table)
 VERSION_SQL = f"SELECT number, changed_at FROM {_VERSION_TABLE} WHERE id = 1"
 TIMEOUT = 24 * 60 * 60  # seconds; entries of old versions are never read again and age out.
+LAUNCH_COOKIE = "smart_launch"  # smart.COOKIE: a SMART launch's signed record values
 PAGE_TIMEOUT = 10 * 60  # seconds; pages are cheap to rebuild, and one per query string adds up.
 
 
@@ -218,6 +219,13 @@ def cached_page(view):
 
     @wraps(view)
     def inner(request, *args, **kwargs):
+        if LAUNCH_COOKIE in request.COOKIES:
+            # A page opened from a record system shows what was read from the record (smart.record_panel): it
+            # is this browser's alone, never stored here and never kept by a shared cache on the way.
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
         key = page_key(request)
         stored = _recent.get(key)
         if stored is None:

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from . import answer, cache, explorer, forms, handout, plan, spreadsheet
+from . import answer, cache, explorer, forms, handout, plan, smart, spreadsheet
 from . import models as m
 from .validation import normalise_icd10
 
@@ -30,7 +30,7 @@ def home(request):
     for condition in conditions:
         groups.setdefault(condition.category, []).append(condition)
     ordered = [(labels[c], groups[c]) for c in m.ConditionCategory.values if c in groups]
-    return render(request, "treatments/home.html", {"groups": ordered})
+    return render(request, "treatments/home.html", {"groups": ordered, "record": smart.record_panel(request)})
 
 
 def _search(q):
@@ -95,6 +95,7 @@ def condition_detail(request, slug):
         "workup_targeted": [w for w in data.workup if w.priority == m.WorkupPriority.TARGETED],
         "drug_names": drug_names,
         "plan_slugs": [],
+        "record": smart.record_panel(request, condition),
     }
     if result:
         plan_slugs = list(dict.fromkeys(form.cleaned_data.get("plan") or []))
