@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def real_kb(django_db_setup, django_db_blocker):
+def loaded_kb(django_db_setup, django_db_blocker):
+    """fixtures/ loaded once for this module, in a transaction rolled back at its end."""
     with django_db_blocker.unblock(), transaction.atomic():
         knowledge_base.load()
         yield
@@ -34,7 +35,7 @@ def do_not_mix(page):
     return [html.unescape(item) for block in lists for item in re.findall(r"<li>(.*?)</li>", block)]
 
 
-def test_the_spanish_handout_names_groups_in_spanish(real_kb, client):
+def test_the_spanish_handout_names_groups_in_spanish(loaded_kb, client):
     params = {"drugs": ["pregabalin", "tramadol"], "lang": "es"}
     page = client.get("/plan/summary/", params).text
     items = do_not_mix(page)
@@ -48,7 +49,7 @@ def test_the_spanish_handout_names_groups_in_spanish(real_kb, client):
     assert "Dual-action opioids" not in page
 
 
-def test_the_english_handout_keeps_the_english_names(real_kb, client):
+def test_the_english_handout_keeps_the_english_names(loaded_kb, client):
     page = client.get("/plan/summary/", {"drugs": ["pregabalin"], "lang": "en"}).text
     assert {"Benzodiazepines", "Dual-action opioids", "Strong opioids"} <= set(do_not_mix(page))
 
