@@ -259,12 +259,19 @@ def _validate(body, hook):
         raise CallError("context.patientId is not a FHIR id")
     if hook in ("order-select", "order-sign"):
         draft = context.get("draftOrders")
-        if not isinstance(draft, dict):
-            raise CallError("context.draftOrders is required")
-        try:
-            context["draftOrders"] = fhir.parse(draft, "Bundle")
-        except fhir.RecordError as error:
-            raise CallError(f"context.draftOrders: {error}") from None
+        if not isinstance(draft, dict) or draft.get("resourceType") != "Bundle":
+            raise CallError("context.draftOrders must be a FHIR Bundle")
+        if not isinstance(draft.get("entry", []), list):
+            raise CallError("context.draftOrders.entry must be a list")
+        # Each draft is validated on its own: one the client sent malformed is reported, not fatal to the rest.
+        drafts, unreadable = [], []
+        for entry in draft.get("entry", []):
+            data = entry.get("resource") if isinstance(entry, dict) else None
+            try:
+                drafts.append(fhir.parse(data))
+            except fhir.RecordError:
+                unreadable.append(data if isinstance(data, dict) else {})
+        context["drafts"], context["unreadable"] = drafts, unreadable
         selections = context.get("selections", [])
         if hook == "order-select" and (
             not isinstance(selections, list) or not all(isinstance(s, str) for s in selections)
@@ -294,6 +301,17 @@ def call(request, service):
     else:
         orders = _orders(context, spec["hook"])
         cards = order_cards(request, record, orders, rxcuis)
+        unread = _unread_orders(context, spec["hook"])
+        if unread:
+            cards.append(
+                _card(
+                    f"{unread} draft medicine order(s) could not be read (not valid FHIR R4) and were not checked.",
+                    "info",
+                    (),
+                    ["Check these orders against the explorer yourself, or ask for the record system to be fixed."],
+                    link=_smart_link(request),
+                )
+            )
     cards.sort(key=lambda card: INDICATOR_RANK[card["indicator"]])
     return JsonResponse({"cards": cards})
 
@@ -330,12 +348,23 @@ def feedback(request, service):
 
 def _orders(context, hook):
     """The draft MedicationRequests to check: the selected ones (order-select) or every draft (order-sign)."""
-    bundle = context["draftOrders"]
-    requests = [r for r in fhir.entries(bundle) if r.get_resource_type() == "MedicationRequest"]
+    requests = [r for draft in context["drafts"] for r in fhir.entries(draft)]
+    requests = [r for r in requests if r.get_resource_type() == "MedicationRequest"]
     if hook == "order-select":
         selected = set(context.get("selections") or ())
         requests = [r for r in requests if f"MedicationRequest/{r.id}" in selected]
     return requests
+
+
+def _unread_orders(context, hook):
+    """How many draft MedicationRequests to check (selected, for order-select) were not valid FHIR R4."""
+    selected = set(context.get("selections") or ())
+    return sum(
+        1
+        for data in context["unreadable"]
+        if data.get("resourceType") == "MedicationRequest"
+        and (hook != "order-select" or f"MedicationRequest/{data.get('id')}" in selected)
+    )
 
 
 def _ordered_slug(request, rxcuis, vocabulary):
@@ -422,8 +451,9 @@ def _card(summary, indicator, sources, detail_lines=(), suggestions=(), link=Non
         "source": _source(sources),
         "detail": _detail(detail_lines, sources),
     }
+    suggestions = [s for s in suggestions if s]
     if suggestions:
-        card["suggestions"] = list(suggestions)
+        card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
     if link:
         card["links"] = [link]
@@ -439,6 +469,8 @@ def _smart_link(request):
 
 
 def _remove(order, why):
+    if not order.id:  # a delete names the draft it removes
+        return None
     return {
         "label": f"Remove this order ({why})"[:120],
         "uuid": str(uuid.uuid4()),
@@ -506,7 +538,7 @@ def order_cards(request, record, orders, rxcuis):
             continue
         cards.extend(_item_cards(request, order, result))
         if condition:
-            cards.extend(_line_cards(request, record, condition, slug, patient))
+            cards.extend(_line_cards(request, condition, slug, result.items[0].drug.name, patient))
     return cards
 
 
@@ -532,7 +564,7 @@ def _item_cards(request, order, result):
             over = ordered is not None and ordered > limit.value
             maximum = f"{explorer.format_number(limit.value)} mg/day"
             if over:
-                suggestion = _start_instead(order, regimen)
+                suggestion = _start_instead(order, regimen) or _remove(order, f"re-order within {maximum}")
                 cards.append(
                     _card(
                         f"{name}: ordered {explorer.format_number(ordered)} mg/day, above this patient's maximum of "
@@ -569,28 +601,27 @@ def _item_cards(request, order, result):
                     link,
                 )
             )
-    for pair in result.pairs:
+    ordered_slugs = {item.drug.slug for item in result.items}
+    seen = set()
+    for pair in result.pairs:  # most severe first: one card per pair of medicines, with every source
         indicator = INDICATORS.get(pair.severity)
-        if not indicator:
+        key = frozenset((pair.a, pair.b))
+        if not indicator or key in seen or not key & ordered_slugs:
             continue
-        interaction = pair.interaction
-        cards.append(
-            _card(
-                f"{pair.a_name} with {pair.b_name}: {pair.interaction.severity} interaction.",
-                indicator,
-                interaction.sources,
-                [interaction.effect, interaction.management],
-                link=link,
-            )
-        )
-    for check in result.checks:
+        seen.add(key)
+        same = [p.interaction for p in result.pairs if frozenset((p.a, p.b)) == key and p.severity == pair.severity]
+        sources = tuple(dict.fromkeys(s for i in same for s in i.sources))
+        lines = [text for i in same for text in (i.effect, i.management)]
+        summary = f"{pair.a_name} with {pair.b_name}: {m.Severity(pair.severity).label.lower()} interaction."
+        cards.append(_card(summary, indicator, sources, list(dict.fromkeys(lines)), link=link))
+    for check in result.checks:  # the plan checks that involve the ordered medicine
         indicator = INDICATORS.get(check.severity)
-        if indicator:
+        if indicator and set(check.drugs) & ordered_slugs:
             cards.append(_card(check.text, indicator, check.sources, [check.text], link=link))
     return cards
 
 
-def _line_cards(request, record, condition_slug, drug_slug, patient):
+def _line_cards(request, condition_slug, drug_slug, drug_name, patient):
     condition = m.Condition.objects.published().filter(slug=condition_slug).first()
     if condition is None:
         return []
@@ -605,7 +636,7 @@ def _line_cards(request, record, condition_slug, drug_slug, patient):
             ]
             return [
                 _card(
-                    f"{condition.name}: {option.name} is {dict(m.Line.choices).get(option.line, option.line).lower()}.",
+                    f"{condition.name}: {option.name} — {dict(m.Line.choices).get(option.line, option.line).lower()}.",
                     "info",
                     option.sources,
                     positions,
@@ -614,7 +645,7 @@ def _line_cards(request, record, condition_slug, drug_slug, patient):
             ]
     return [
         _card(
-            f"{condition.name}: this medicine is not among the guideline options in the explorer.",
+            f"{condition.name}: {drug_name} is not among the guideline options in the explorer.",
             "info",
             (),
             ["No guideline in the knowledge base recommends it for this condition."],
