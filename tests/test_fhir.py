@@ -276,3 +276,22 @@ def test_parse_refuses_the_wrong_type_without_quoting_data():
     with pytest.raises(fhir.RecordError) as error:
         fhir.parse({"resourceType": "Patient", "birthDate": "Secretname"})
     assert "Secretname" not in str(error.value)
+
+
+def medication_request(text, status="active"):
+    return {
+        "resourceType": "MedicationRequest",
+        "status": status,
+        "intent": "order",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"text": text},
+    }
+
+
+def test_medicines_once_each_and_at_most_the_explorers_limit():
+    names = [f"medicine{i}" for i in range(25)]
+    record = read(*[medication_request(n) for n in ["Metformin 500 MG Oral Tablet", "metformin", *names]])
+    current = facts(record, "current")
+    assert current[0] == "Metformin" and "metformin" not in current[1:]
+    assert len(current) == 20 and any("26 active medicines" in n for n in record.notices)
+    assert facts(read(medication_request("aspirin", status="completed")), "current") == []

@@ -393,6 +393,21 @@ class _Reader:
     # --- Medications -----------------------------------------------------------------------
 
     def medications(self, requests):
+        found = []
+        self._collect_medications(requests, found)
+        seen, kept = set(), []
+        for fact in found:  # one entry per medicine (a record may hold several orders of one)
+            if fact.value.lower() not in seen:
+                seen.add(fact.value.lower())
+                kept.append(fact)
+        if len(kept) > forms.MAX_CURRENT_MEDICATIONS:
+            self.notices.append(
+                f"{len(kept)} active medicines are recorded; the explorer checks {forms.MAX_CURRENT_MEDICATIONS}: "
+                "the rest are not checked."
+            )
+        self.facts.extend(kept[: forms.MAX_CURRENT_MEDICATIONS])
+
+    def _collect_medications(self, requests, found):
         for request in requests:
             if request.status != "active":
                 continue
@@ -406,13 +421,13 @@ class _Reader:
             slug = next((self.rxcuis[c] for c in _codes(concept, RXNORM) if c in self.rxcuis), None)
             if slug:
                 label = (_texts(concept) or [slug])[0]
-                self.facts.append(Fact("current", slug, label, f"MedicationRequest, RxNorm {self._rx(concept)}", when))
+                found.append(Fact("current", slug, label, f"MedicationRequest, RxNorm {self._rx(concept)}", when))
                 continue
             names = _texts(concept)
             if not names:
                 continue
             typed = medicine_name(names[0])
-            self.facts.append(Fact("current", typed, names[0], "MedicationRequest, name as recorded", when))
+            found.append(Fact("current", typed, names[0], "MedicationRequest, name as recorded", when))
 
     @staticmethod
     def _rx(concept):
