@@ -151,6 +151,17 @@ def test_discovery_lists_the_services_with_prefetch_templates(client):
         assert "status=active" in prefetch["medications"]
 
 
+def test_browser_clients_get_cors_headers_and_a_preflight_answer(client, signer):
+    preflight = client.options(
+        f"{BASE}/{SELECT}", HTTP_ORIGIN="https://sandbox.example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    unauthorised = post(client, SELECT, {}, "")
+    assert unauthorised.status_code == 401 and unauthorised["Access-Control-Allow-Origin"] == "*"
+
+
 # --- authentication ----------------------------------------------------------------------
 
 

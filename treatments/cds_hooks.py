@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
+from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -31,7 +32,7 @@ import jwt
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -104,16 +105,33 @@ def _json_error(message, status):
 # --- discovery ---------------------------------------------------------------------------
 
 
+def _cors(response):
+    """CDS clients may run in a browser (the spec's CORS note): any origin may call, since every service call
+    is authorised by its JWT, never by a cookie."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def cors(view):
+    """Answer a browser's preflight, and add the CORS headers to every answer."""
+
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse(status=204))
+        return _cors(view(request, *args, **kwargs))
+
+    return inner
+
+
+@cors
 @require_GET
 def discovery(request):
     services = [{"id": key, **spec, "prefetch": PREFETCH} for key, spec in SERVICES.items()]
-    return _cors(JsonResponse({"services": services}))
-
-
-def _cors(response):
-    # Discovery is public; service calls are authorised by their JWT, not by an origin.
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse({"services": services})
 
 
 # --- authentication ------------------------------------------------------------------------
@@ -281,6 +299,7 @@ def _validate(body, hook):
 
 
 @csrf_exempt
+@cors
 @require_POST
 def call(request, service):
     spec = SERVICES.get(service)
@@ -317,6 +336,7 @@ def call(request, service):
 
 
 @csrf_exempt
+@cors
 @require_POST
 def feedback(request, service):
     if service not in SERVICES:
