@@ -223,3 +223,18 @@ def test_end_forgets_the_launch(client, ehr, world):
     complete(client, ehr, launch="x")
     response = client.get("/smart/end")
     assert response.status_code == 302 and response.cookies[smart.COOKIE].value == ""
+
+
+def test_a_launched_page_costs_a_constant_number_of_queries(client, ehr, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    complete(client, ehr, launch="x")
+    counts = []
+    for query in ("age=70&scr=1.1&sex=male&weight=80", "age=85&crcl=20&factors=depression&current=tramadol"):
+        client.get(f"/conditions/painful-diabetic-neuropathy/?{query}")  # warm the knowledge-base caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/conditions/painful-diabetic-neuropathy/?{query}").status_code == 200
+        counts.append(len(captured))
+    # The version, the session-less page's own lookups, and the record panel's factor and condition names.
+    assert counts == [5, 5]
