@@ -69,3 +69,11 @@ def test_group_name_follows_the_active_language():
     with translation.override("en"):
         assert handout.group_name("ssris", "Selective serotonin reuptake inhibitors").startswith("Selective")
     assert handout.group_name("not-a-class", "Some group", "es") == "Some group"
+
+
+def test_the_spanish_handout_shows_the_reviewed_alcohol_and_driving_text(loaded_kb, client):
+    drug = m.Drug.objects.get(slug="pregabalin")
+    assert drug.spanish_current("patient_alcohol_driving")
+    page = client.get("/plan/summary/", {"drugs": ["pregabalin"], "lang": "es"}).text
+    assert drug.patient_alcohol_driving_es in page
+    assert drug.patient_alcohol_driving_en not in page
