@@ -480,5 +480,5 @@ def test_nothing_from_the_request_is_logged(client, signer, caplog):
     post(client, SELECT, body, signer=signer)
     post(client, SELECT, body, signer.token(f"{BASE}/{SELECT}", exp_in=-100))
     logged = caplog.text
-    for secret in ("Testpatient", "Maria", "MRN", "1947-05-14", "older-woman", "duloxetine"):
+    for secret in ("Testpatient", "Maria", "MRN", "1947-05-14", "pt-7f3a91", "duloxetine"):
         assert secret not in logged
