@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(Path(sys.executable))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 WRK_SCRIPT = str(ROOT / "bench" / "wrk.lua")
+WRK_TRAFFIC_SCRIPT = str(ROOT / "bench" / "wrk_traffic.lua")
 
 # The pages measured: a 72-year-old with CrCl 25 and depression, taking tramadol.
 ENDPOINTS = {
@@ -90,6 +91,13 @@ def free_port():
 @contextmanager
 def gunicorn(env, workers=2):
     """gunicorn serving the app on a free loopback port; yields the base URL."""
+    with gunicorn_process(env, workers) as (base, _process):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(env, workers=2):
+    """gunicorn serving the app on a free loopback port; yields the base URL and the master's Popen."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -118,7 +126,7 @@ def gunicorn(env, workers=2):
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:
@@ -133,6 +141,96 @@ def check_ok(base, paths):
     for path in paths:
         with urllib.request.urlopen(base + path, timeout=600) as response:
             assert response.status == 200, (path, response.status)
+
+
+def worker_memory(master_pid):
+    """Resident memory of each gunicorn worker (the master's children), in MB: VmRSS now and VmHWM (peak)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    workers = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        workers.append(
+            {
+                "pid": int(pid),
+                "rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
+                "peak_mb": int(fields["VmHWM"].split()[0]) / 1024,
+            }
+        )
+    return workers
+
+
+def wrk_lines(base, file, start, seconds, connections, threads=1, accept_encoding="gzip"):
+    """Run wrk sending one line of ``file`` per request, from line ``start`` on (bench/wrk_traffic.lua), so every
+    request is a different address; returns wrk's JSON summary plus requests/s, error count, and ``next_start``:
+    the first line no request can have used, for the next run."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    command += ["-s", WRK_TRAFFIC_SCRIPT, base, "--", str(file), str(start), str(threads)]
+    env = {**os.environ, "WRK_ACCEPT_ENCODING": accept_encoding}
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    # Requests still in flight when wrk stopped took lines too (at most one per connection).
+    result["next_start"] = start + result["requests"] + connections + threads
+    return result
+
+
+def datasette_python():
+    """The Python of the benchmark's own virtualenv with Datasette from the package registry (never the app's
+    .venv, never requirements*.txt); made on first use. Set BENCH_DATASETTE_VENV to put it elsewhere."""
+    venv = Path(os.environ.get("BENCH_DATASETTE_VENV", "/tmp/bench-datasette-venv"))
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "datasette").exists():
+        base = Path(sys.base_prefix) / "bin" / "python3"
+        subprocess.run([str(base), "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "datasette"], check=True)
+    return python
+
+
+def datasette_version(python):
+    return subprocess.run(
+        [str(python), "-c", "import datasette.version as v; print(v.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@contextmanager
+def datasette(database_path):
+    """Datasette (default settings) serving the SQLite file on a free loopback port; yields the base URL."""
+    python = datasette_python()
+    port = free_port()
+    process = subprocess.Popen(
+        [str(python), "-m", "datasette", "serve", str(database_path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(base + "/-/versions.json", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("datasette did not start")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wrk(base, paths, seconds, connections, threads=1, accept_encoding="gzip"):

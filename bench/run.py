@@ -7,16 +7,31 @@ and warm); throughput under gunicorn with 2 workers with the cache off (cold: be
 and on (warm: the default local-memory cache); each as a ratio to the trivial view /healthz,
 measured in the same run. Then it checks the targets and, with --write, rewrites docs/benchmarks.md.
 
+Then the traffic mode (bench/traffic.py, bench/wrk_traffic.lua): every request a different patient or plan,
+for the explorer, the API explore endpoint, the plan check and the patient summary, against a warmed
+gunicorn (2 workers, default cache), each wrk run paired with a trivial-view run just before it: req/s,
+p50 and p99, SQL queries per request (an in-process sample), resident memory per worker after the runs;
+and Datasette (the benchmark's own virtualenv, bench/common.py) serving the recommendations table of the
+same SQLite file filtered to one condition with facets on line, strength and guideline. The full run
+does this at 1× and SCALE× and checks the issue-18 targets (pass/fail lines); --short does it briefly at
+1× only, without Datasette, and only reports.
+
     python bench/run.py [--short] [--write]
 """
 
 import argparse
 import datetime
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,12 +42,19 @@ from bench.common import (
     ROOT,
     check_ok,
     collectstatic,
+    datasette,
+    datasette_python,
+    datasette_version,
     gunicorn,
+    gunicorn_process,
     machine,
     prepare_sqlite,
     production_env,
+    worker_memory,
     wrk,
+    wrk_lines,
 )
+from bench.traffic import TRAFFIC
 
 TRIVIAL = "trivial view"
 LOAD_MARKER = "<!-- load test: kept by bench/run.py --write -->"
@@ -51,6 +73,20 @@ def measure(url, repeats):
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
+
+# Issue 18's targets for the traffic mode (every request a new patient or plan), at 1× and SCALE×.
+TRAFFIC_TARGETS = {  # share of the trivial view's req/s, measured in the same round
+    "explorer, new patient": 0.25,
+    "API explore, new patient": 0.40,
+    "plan check, new plan": 0.25,
+    "summary, new plan": 0.25,
+}
+TARGET_P99_MS = 50  # at 8 connections
+TARGET_WORKER_MB = 300  # resident memory per worker at SCALE×, after the traffic runs
+TARGET_VS_DATASETTE = 10  # explorer new-patient req/s at least 10× Datasette's faceted table page
+TRAFFIC_RPS_CEILING = 1500  # addresses made per second of measured traffic (wrk_traffic.lua wraps, and says so)
+DATASETTE = "Datasette, faceted table"
+DATASETTE_CONDITION = "painful-diabetic-neuropathy"
 
 ROUNDS = 3  # pages are measured in turn, ROUNDS times, so a burst of other load hits every page alike
 
@@ -95,6 +131,135 @@ def throughput(url, seconds, settings_module=None, accept_encoding="gzip"):
     }
 
 
+def warm_up(base, directory):
+    """Send every warm-up address (each condition several times, a new patient each) over 4 connections, so every
+    worker has loaded every condition, as long-running workers have. Every one must answer 200."""
+
+    def get(path):
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                response.read()
+                return response.status, path
+        except urllib.error.HTTPError as error:
+            return error.code, path
+
+    paths = [p for kind in TRAFFIC.values() for p in (directory / f"{kind}-warmup.txt").read_text().split()]
+    with ThreadPoolExecutor(4) as pool:
+        bad = [(status, path) for status, path in pool.map(get, paths) if status != 200]
+    assert not bad, f"{len(bad)} warm-up addresses did not answer 200, e.g. {bad[:3]}"
+    return len(paths)
+
+
+def settle(base, limit=10.0):
+    """Wait until the server is idle: wrk stops with requests still queued in gunicorn (one per connection), and a
+    trivial-view run started at once would wait behind them. Two quick /healthz answers in a row, or ``limit`` s."""
+    deadline, quick = time.monotonic() + limit, 0
+    while quick < 2 and time.monotonic() < deadline:
+        start = time.monotonic()
+        with urllib.request.urlopen(base + ENDPOINTS[TRIVIAL], timeout=limit) as response:
+            response.read()
+        quick = quick + 1 if time.monotonic() - start < 0.02 else 0
+        time.sleep(0.05)
+
+
+def datasette_path(db_path):
+    """The recommendations table filtered to one condition, faceted by line, strength and guideline."""
+    with sqlite3.connect(db_path) as db:
+        (condition_id,) = db.execute(
+            "SELECT id FROM treatments_condition WHERE slug = ?", (DATASETTE_CONDITION,)
+        ).fetchone()
+    return (
+        f"/{Path(db_path).stem}/treatments_recommendation?condition_id={condition_id}"
+        "&_facet=line&_facet=strength&_facet=guideline_id"
+    )
+
+
+def datasette_check(base, path):
+    """The page answers 200 and its JSON twin carries the three facets (none timed out)."""
+    check_ok(base, [path])
+    table, _, query = path.partition("?")
+    with urllib.request.urlopen(f"{base}{table}.json?{query}", timeout=600) as response:
+        body = json.load(response)
+    facets = body.get("facet_results", {})
+    facets = facets.get("results", facets)  # Datasette 1.0 nests them
+    return {"rows": len(body.get("rows", [])), "facets": sorted(facets), "timed_out": body.get("facets_timed_out", [])}
+
+
+def traffic(url, db_path, directory, seconds, rounds, sample, with_datasette):
+    """The traffic mode against one database: see the module docstring."""
+    lines = int(TRAFFIC_RPS_CEILING * (rounds * seconds + 5))
+    made = subprocess.run(
+        [PY, "bench/traffic.py", str(directory), str(lines), str(sample)],
+        cwd=ROOT,
+        env=production_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    inprocess = json.loads(made.strip().splitlines()[-1])
+    print(json.dumps(inprocess), flush=True)
+    runs = {name: [] for name in [*TRAFFIC, TRIVIAL, *([DATASETTE] if with_datasette else [])]}
+    ratios = {name: [] for name in runs}
+    starts = dict.fromkeys(TRAFFIC, 0)
+    wrapped = set()
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    with (
+        gunicorn_process(production_env(url), workers=2) as (base, process),
+        datasette(db_path) if with_datasette else nullcontext() as datasette_base,
+    ):
+        warmed = warm_up(base, directory)
+        wrk(base, [ENDPOINTS[TRIVIAL]], 2, connections=8)  # warm-up of the trivial view
+        ds_path = ds_check = None
+        if with_datasette:
+            ds_path = datasette_path(db_path)
+            ds_check = datasette_check(datasette_base, ds_path)
+            wrk(datasette_base, [ds_path], 2, connections=8)  # warm-up
+        for _round in range(rounds):
+            for name, kind in TRAFFIC.items():
+                settle(base)
+                before = wrk(base, [ENDPOINTS[TRIVIAL]], seconds, connections=8)
+                result = wrk_lines(base, directory / f"{kind}.txt", starts[name], seconds, connections=8)
+                starts[name] = result["next_start"]
+                if result["wrapped"]:
+                    wrapped.add(name)
+                runs[TRIVIAL].append(before)
+                runs[name].append(result)
+                ratios[name].append(result["rps"] / before["rps"])
+                ratios[TRIVIAL].append(1.0)
+            if with_datasette:
+                settle(base)
+                before = wrk(base, [ENDPOINTS[TRIVIAL]], seconds, connections=8)
+                result = wrk(datasette_base, [ds_path], seconds, connections=8)
+                runs[TRIVIAL].append(before)
+                runs[DATASETTE].append(result)
+                ratios[DATASETTE].append(result["rps"] / before["rps"])
+        settle(base)
+        memory = worker_memory(process.pid)
+    figures = {
+        name: {
+            "rps": statistics.median(r["rps"] for r in results),
+            "vs_trivial": statistics.median(ratios[name]),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "requests": sum(r["requests"] for r in results),
+        }
+        for name, results in runs.items()
+    }
+    return {
+        "figures": figures,
+        "inprocess": inprocess["sample"],
+        "vocabulary": inprocess["vocabulary"],
+        "memory": memory,
+        "wrapped": sorted(wrapped),
+        "warm_up_requests": warmed,
+        "lines": lines,
+        "load": load,
+        "datasette": {"path": ds_path, "check": ds_check} if with_datasette else None,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--short", action="store_true", help="CI mode: 10× data, 3 s per wrk run")
@@ -104,13 +269,21 @@ def main():
     seconds = 3 if args.short else 10
     repeats = 5 if args.short else 7
 
+    traffic_factors = (1,) if args.short else (1, scale)
+    with_datasette = not args.short
+    ds_version = None
+    if with_datasette:
+        print("== Datasette: the benchmark's own virtualenv", flush=True)
+        ds_version = datasette_version(datasette_python())
+
     collectstatic()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
-    data = {}
+    data, traffic_data = {}, {}
     with tempfile.TemporaryDirectory(prefix="neuro-bench-") as tmp:
         for factor in (1, scale):
             print(f"== {factor}×: building the knowledge base", flush=True)
-            url = prepare_sqlite(Path(tmp) / f"kb-{factor}x.sqlite3", factor)
+            db_path = Path(tmp) / f"kb-{factor}x.sqlite3"
+            url = prepare_sqlite(db_path, factor)
             print(f"== {factor}×: queries and server time", flush=True)
             inprocess = measure(url, repeats if factor == 1 else max(3, repeats // 2))
             print(json.dumps(inprocess), flush=True)
@@ -122,10 +295,23 @@ def main():
                 print("== 1×: warm cache again, for clients that do not accept gzip", flush=True)
                 data[factor]["warm_identity"] = throughput(url, seconds, accept_encoding="")
             print(json.dumps(data[factor]), flush=True)  # raw figures, in case a later step fails
+            if factor in traffic_factors:
+                print(f"== {factor}×: traffic mode, every request a new patient", flush=True)
+                traffic_data[factor] = traffic(
+                    url,
+                    db_path,
+                    Path(tmp) / f"traffic-{factor}x",
+                    seconds,
+                    1 if args.short else ROUNDS,
+                    10 if args.short else 40,
+                    with_datasette,
+                )
+                print(json.dumps(traffic_data[factor]), flush=True)
     load = (
         f"load average {' '.join(load_before)} before, {' '.join(Path('/proc/loadavg').read_text().split()[:3])} after"
     )
     report = render(data, scale, seconds, args.short, load)
+    report += render_traffic(traffic_data, scale, seconds, args.short, ds_version)
     print(report)
     if args.write:
         path = ROOT / "docs" / "benchmarks.md"
@@ -202,6 +388,126 @@ def render(data, scale, seconds, short, load):
     ]
     lines += ["", "## Targets", "", *verdicts, "", "## wrk errors", "", *(errors or ["- none"]), ""]
     return "\n".join(lines)
+
+
+def _mb(memory):
+    return ", ".join(f"{w['rss_mb']:.0f} MB (peak {w['peak_mb']:.0f})" for w in memory) or "no workers found"
+
+
+def render_traffic(traffic_data, scale, seconds, short, ds_version):
+    """The traffic mode's tables, notes and target lines (issue 18)."""
+    if not traffic_data:
+        return ""
+    factors = sorted(traffic_data)
+    rounds = 1 if short else ROUNDS
+    any_run = traffic_data[factors[0]]
+    vocabulary = any_run["vocabulary"]
+    lines = [
+        "",
+        "## Traffic mode: every request a new patient",
+        "",
+        "Every request is a different address (`bench/traffic.py` makes them ahead of time; "
+        "`bench/wrk_traffic.lua` sends each line once, so the page cache never answers): a random condition "
+        f"(of the real {vocabulary['conditions']}), age 18–100, CrCl 5–150 mL/min or serum creatinine "
+        "0.5–6 mg/dL (a quarter in µmol/L) with weight 40–150 kg and sex, 0–3 of the "
+        f"{vocabulary['factors']} yes/no patient factors, a gene result in 30% of patients, and 1–8 current "
+        f"medicines by name from the {vocabulary['medicines']} published names; plans add 1–3 of the "
+        f"{vocabulary['drugs']} real knowledge-base drugs. The same seed gives the same patients at every size. "
+        "gunicorn, 2 sync workers, production settings, default local-memory cache; before measuring, every "
+        "condition is requested several times (new patients each) so that every worker has loaded it, as "
+        f"long-running workers have. wrk 1 thread × 8 connections × {seconds} s per endpoint, endpoints in turn, "
+        f"{rounds} round{'s' if rounds > 1 else ''}, median; each run follows a run of `/healthz` (the trivial "
+        "view) and the ratio is to that run. Queries: an in-process sample of new addresses (test client, "
+        "after 5 warm-up requests), min–max. Memory: VmRSS of each worker after the runs (peak: VmHWM).",
+        "",
+    ]
+    header = "| Endpoint |"
+    rule = "|---|"
+    for f in factors:
+        header += f" req/s {f}× | vs trivial {f}× | p50 / p99 ms {f}× | queries {f}× | in-process ms {f}× |"
+        rule += "---|---|---|---|---|"
+    lines += [header, rule]
+    names = [*TRAFFIC, TRIVIAL] + ([DATASETTE] if any_run["datasette"] else [])
+    for name in names:
+        row = f"| {name} |"
+        for f in factors:
+            fig = traffic_data[f]["figures"].get(name)
+            sample = traffic_data[f]["inprocess"].get(name)
+            if fig is None:
+                row += " – | – | – | – | – |"
+                continue
+            queries = "–"
+            if sample:
+                lo, hi = sample["queries_min"], sample["queries_max"]
+                queries = f"{lo}" if lo == hi else f"{lo}–{hi} (median {sample['queries_median']:g})"
+            elif name == TRIVIAL:
+                queries = "0"
+            in_ms = f"{sample['median_ms']:.1f}" if sample else "–"
+            row += (
+                f" {fig['rps']:.0f} | {fig['vs_trivial']:.0%} | {fig['p50_ms']:.1f} / {fig['p99_ms']:.1f} | "
+                f"{queries} | {in_ms} |"
+            )
+        lines.append(row)
+    lines.append("")
+    for f in factors:
+        run = traffic_data[f]
+        lines.append(
+            f"- {f}×: resident memory per worker after the runs: {_mb(run['memory'])}; "
+            f"{run['warm_up_requests']} warm-up requests; {run['lines']} addresses per endpoint"
+            + (f", wrapped around (addresses reused) for: {', '.join(run['wrapped'])}" if run["wrapped"] else "")
+            + f"; load average {' '.join(run['load'])} at the start; wrk errors: "
+            + (", ".join(f"{n} {fig['errors']}" for n, fig in run["figures"].items() if fig["errors"]) or "none")
+            + "."
+        )
+    if any_run["datasette"]:
+        ds = any_run["datasette"]
+        lines.append(
+            f"- {DATASETTE}: Datasette {ds_version} (default settings, installed from the package registry into the "
+            "benchmark's own virtualenv, not the app's) serving the same SQLite file at "
+            f"`{ds['path']}` ({DATASETTE_CONDITION}; facets {', '.join(ds['check']['facets']) or 'none'}"
+            + (f", timed out: {', '.join(ds['check']['timed_out'])}" if ds["check"]["timed_out"] else "")
+            + "), one address, wrk as above; measured in each round after the traffic endpoints."
+        )
+    lines += ["", "### Targets (issue 18)" + (" — reported only, not checked, in the short mode" if short else ""), ""]
+    lines += traffic_verdicts(traffic_data, scale)
+    lines.append("")
+    return "\n".join(lines)
+
+
+def traffic_verdicts(traffic_data, scale):
+    verdicts = []
+
+    def line(ok, text):
+        verdicts.append(f"- {'pass' if ok else 'FAIL'}: {text}")
+
+    factors = sorted(traffic_data)
+    for f in factors:
+        figures = traffic_data[f]["figures"]
+        for name, share in TRAFFIC_TARGETS.items():
+            value = figures[name]["vs_trivial"]
+            line(value >= share, f"{name} at {f}× ≥ {share:.0%} of the trivial view's req/s ({value:.0%}).")
+        for name in TRAFFIC:
+            p99 = figures[name]["p99_ms"]
+            line(p99 < TARGET_P99_MS, f"{name} at {f}×: p99 < {TARGET_P99_MS} ms at 8 connections ({p99:.1f} ms).")
+        if DATASETTE in figures:
+            times = figures["explorer, new patient"]["rps"] / figures[DATASETTE]["rps"]
+            line(
+                times >= TARGET_VS_DATASETTE,
+                f"explorer, new patient at {f}× ≥ {TARGET_VS_DATASETTE}× Datasette's faceted table ({times:.2f}×).",
+            )
+    if scale in traffic_data:
+        worst = max((w["rss_mb"] for w in traffic_data[scale]["memory"]), default=float("inf"))
+        line(
+            worst < TARGET_WORKER_MB, f"memory per worker at {scale}× < {TARGET_WORKER_MB} MB (largest {worst:.0f} MB)."
+        )
+    for name in TRAFFIC:
+        counts = [traffic_data[f]["inprocess"][name] for f in factors]
+        constant = len({(c["queries_min"], c["queries_max"]) for c in counts}) == 1 and all(
+            c["queries_min"] == c["queries_max"] for c in counts
+        )
+        seen = ", ".join(f"{c['queries_min']}–{c['queries_max']} at {f}×" for c, f in zip(counts, factors, strict=True))
+        line(constant, f"{name}: the same query count on every request at every size ({seen}).")
+    return verdicts
 
 
 if __name__ == "__main__":
