@@ -238,3 +238,24 @@ def test_a_launched_page_costs_a_constant_number_of_queries(client, ehr, world):
         counts.append(len(captured))
     # The version, the session-less page's own lookups, and the record panel's factor and condition names.
     assert counts == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SMART_CLIENTS", "{not json", "SMART_CLIENTS is not valid JSON"),
+        ("SMART_CLIENTS", "[1]", "SMART_CLIENTS must be a JSON object"),
+        ("SMART_CLIENTS", '{"https://ehr.example.org/fhir": {}}', "needs a client_id"),
+        ("CDS_HOOKS_CLIENTS", '{"https://ehr.example.org": {"kid": 1}}', 'needs "keys"'),
+    ],
+)
+def test_bad_record_system_settings_stop_the_app_with_a_clear_message(name, value, message):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, name: value, "DJANGO_SETTINGS_MODULE": "neuro.settings", "LOCAL_RUN": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and message in result.stderr
