@@ -114,11 +114,12 @@ def throughput(url, seconds, settings_module=None, accept_encoding="gzip"):
             for name, path in ENDPOINTS.items():
                 if name == TRIVIAL:
                     continue
+                settle(base)
                 before = run(trivial)
                 result = run(path)
                 runs[TRIVIAL].append(before)
                 runs[name].append(result)
-                ratios[name].append(result["rps"] / before["rps"])
+                ratios[name].append(ratio(result, before))
                 ratios[TRIVIAL].append(1.0)
     return {
         name: {
@@ -151,16 +152,22 @@ def warm_up(base, directory):
     return len(paths)
 
 
-def settle(base, limit=10.0):
+def settle(base, limit=120.0):
     """Wait until the server is idle: wrk stops with requests still queued in gunicorn (one per connection), and a
-    trivial-view run started at once would wait behind them. Two quick /healthz answers in a row, or ``limit`` s."""
+    trivial-view run started at once would wait behind them (with slow pages, for longer than the whole run).
+    Two quick /healthz answers in a row, or ``limit`` s."""
     deadline, quick = time.monotonic() + limit, 0
     while quick < 2 and time.monotonic() < deadline:
         start = time.monotonic()
         with urllib.request.urlopen(base + ENDPOINTS[TRIVIAL], timeout=limit) as response:
             response.read()
-        quick = quick + 1 if time.monotonic() - start < 0.02 else 0
+        quick = quick + 1 if time.monotonic() - start < 0.1 else 0
         time.sleep(0.05)
+
+
+def ratio(result, before):
+    """A run's req/s over the trivial run's before it (NaN if that trivial run completed nothing)."""
+    return result["rps"] / before["rps"] if before["rps"] else float("nan")
 
 
 def datasette_path(db_path):
@@ -194,7 +201,7 @@ def traffic(url, db_path, directory, seconds, rounds, sample, with_datasette):
         cwd=ROOT,
         env=production_env(url),
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # progress and failures go to stderr, shown as they come
         text=True,
     ).stdout
     inprocess = json.loads(made.strip().splitlines()[-1])
@@ -225,7 +232,7 @@ def traffic(url, db_path, directory, seconds, rounds, sample, with_datasette):
                     wrapped.add(name)
                 runs[TRIVIAL].append(before)
                 runs[name].append(result)
-                ratios[name].append(result["rps"] / before["rps"])
+                ratios[name].append(ratio(result, before))
                 ratios[TRIVIAL].append(1.0)
             if with_datasette:
                 settle(base)
@@ -233,7 +240,7 @@ def traffic(url, db_path, directory, seconds, rounds, sample, with_datasette):
                 result = wrk(datasette_base, [ds_path], seconds, connections=8)
                 runs[TRIVIAL].append(before)
                 runs[DATASETTE].append(result)
-                ratios[DATASETTE].append(result["rps"] / before["rps"])
+                ratios[DATASETTE].append(ratio(result, before))
         settle(base)
         memory = worker_memory(process.pid)
     figures = {
@@ -260,11 +267,39 @@ def traffic(url, db_path, directory, seconds, rounds, sample, with_datasette):
     }
 
 
+def fixed_addresses(data, factor, url, seconds, repeats):
+    """The fixed-address figures at one size: queries and server time in-process, then throughput cold and warm."""
+    print(f"== {factor}×: queries and server time", flush=True)
+    inprocess = measure(url, repeats if factor == 1 else max(3, repeats // 2))
+    print(json.dumps(inprocess), flush=True)
+    print(f"== {factor}×: gunicorn throughput, cold then warm cache", flush=True)
+    cold = throughput(url, seconds, "bench.nocache_settings")
+    warm = throughput(url, seconds)
+    data[factor] = {"inprocess": inprocess, "cold": cold, "warm": warm}
+    if factor == 1:
+        print("== 1×: warm cache again, for clients that do not accept gzip", flush=True)
+        data[factor]["warm_identity"] = throughput(url, seconds, accept_encoding="")
+    print(json.dumps(data[factor]), flush=True)  # raw figures, in case a later step fails
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--short", action="store_true", help="CI mode: 10× data, 3 s per wrk run")
     parser.add_argument("--write", action="store_true", help="rewrite docs/benchmarks.md with the results")
+    parser.add_argument(
+        "--traffic-only",
+        action="store_true",
+        help="only the traffic mode (new patients, Datasette, the issue-18 targets); not with --write",
+    )
+    parser.add_argument(
+        "--databases",
+        metavar="DIR",
+        help="keep the prepared SQLite files (kb-<N>x.sqlite3) in DIR and reuse those already there, instead of "
+        "building them afresh in a temporary directory (they are only read)",
+    )
     args = parser.parse_args()
+    if args.traffic_only and args.write:
+        parser.error("--write needs the whole benchmark: drop --traffic-only")
     scale = 10 if args.short else 100
     seconds = 3 if args.short else 10
     repeats = 5 if args.short else 7
@@ -274,27 +309,27 @@ def main():
     ds_version = None
     if with_datasette:
         print("== Datasette: the benchmark's own virtualenv", flush=True)
-        ds_version = datasette_version(datasette_python())
+        try:
+            ds_version = datasette_version(datasette_python())
+        except (OSError, subprocess.CalledProcessError) as error:  # e.g. no package registry: report, go on
+            print(f"Datasette could not be installed, so it is not measured: {error}", flush=True)
+            with_datasette, ds_version = False, f"not installed ({error})"
 
     collectstatic()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     data, traffic_data = {}, {}
     with tempfile.TemporaryDirectory(prefix="neuro-bench-") as tmp:
         for factor in (1, scale):
-            print(f"== {factor}×: building the knowledge base", flush=True)
-            db_path = Path(tmp) / f"kb-{factor}x.sqlite3"
-            url = prepare_sqlite(db_path, factor)
-            print(f"== {factor}×: queries and server time", flush=True)
-            inprocess = measure(url, repeats if factor == 1 else max(3, repeats // 2))
-            print(json.dumps(inprocess), flush=True)
-            print(f"== {factor}×: gunicorn throughput, cold then warm cache", flush=True)
-            cold = throughput(url, seconds, "bench.nocache_settings")
-            warm = throughput(url, seconds)
-            data[factor] = {"inprocess": inprocess, "cold": cold, "warm": warm}
-            if factor == 1:
-                print("== 1×: warm cache again, for clients that do not accept gzip", flush=True)
-                data[factor]["warm_identity"] = throughput(url, seconds, accept_encoding="")
-            print(json.dumps(data[factor]), flush=True)  # raw figures, in case a later step fails
+            db_path = Path(args.databases or tmp) / f"kb-{factor}x.sqlite3"
+            if args.databases and db_path.exists():
+                print(f"== {factor}×: reusing {db_path}", flush=True)
+                url = f"sqlite:///{db_path}"
+            else:
+                print(f"== {factor}×: building the knowledge base", flush=True)
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+                url = prepare_sqlite(db_path, factor)
+            if not args.traffic_only:
+                fixed_addresses(data, factor, url, seconds, repeats)
             if factor in traffic_factors:
                 print(f"== {factor}×: traffic mode, every request a new patient", flush=True)
                 traffic_data[factor] = traffic(
@@ -307,10 +342,12 @@ def main():
                     with_datasette,
                 )
                 print(json.dumps(traffic_data[factor]), flush=True)
-    load = (
-        f"load average {' '.join(load_before)} before, {' '.join(Path('/proc/loadavg').read_text().split()[:3])} after"
-    )
-    report = render(data, scale, seconds, args.short, load)
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    load = f"load average {' '.join(load_before)} before, {' '.join(load_after)} after"
+    if args.traffic_only:
+        report = f"# Traffic mode only\n\nMachine: {machine()}; {software()}; {load}.\n\n{shared_note(load_before)}\n"
+    else:
+        report = render(data, scale, seconds, args.short, load, load_before)
     report += render_traffic(traffic_data, scale, seconds, args.short, ds_version)
     print(report)
     if args.write:
@@ -320,13 +357,45 @@ def main():
         path.write_text(report + (f"\n{LOAD_MARKER}{kept}" if kept else ""))
 
 
-def render(data, scale, seconds, short, load):
+BUSY_LOAD = 0.5  # a load average above this before the run means other work shared the machine
+
+
+def software():
+    """The versions that shape the figures: kernel, Django, gunicorn, SQLite, wrk."""
+    import platform
+
+    import django
+    import gunicorn as gunicorn_package
+
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split()
+    return (
+        f"Linux {platform.release()}, Django {django.get_version()}, gunicorn {gunicorn_package.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}, wrk {wrk_version[1] if len(wrk_version) > 1 else 'unknown'}"
+    )
+
+
+def shared_note(load_before):
+    """Says whether other work loaded the machine when the run began (the benchmark's own load comes after)."""
+    before = float(load_before[0])
+    if before > BUSY_LOAD:
+        return (
+            f"**The machine was shared during this run**: a 1-minute load average of {before:.1f} before it began, "
+            "from other work (test suites, other processes), so the absolute figures are lower and noisier than on "
+            "an idle machine; the ratios pair each page with a trivial-view run made just before it to cancel part "
+            "of that."
+        )
+    return f"The machine was otherwise idle when this run began (1-minute load average {before:.2f})."
+
+
+def render(data, scale, seconds, short, load, load_before):
     small, big = data[1], data[scale]
     lines = [
         "# Benchmarks",
         "",
         f"Run: `make bench{'-short' if short else ''}` on {datetime.date.today().isoformat()}. "
-        f"Machine: {machine()}; {load} (other work on the machine shares the 2 cores).",
+        f"Machine: {machine()}; {software()}; {load}.",
+        "",
+        shared_note(load_before),
         "",
         f"Knowledge base: the real fixtures (1×) and a synthetic copy {scale}× larger with the same shapes "
         "(`bench/synth.py`), each in a temporary SQLite file. Server time: median of one request through the "
@@ -469,12 +538,12 @@ def render_traffic(traffic_data, scale, seconds, short, ds_version):
             + "), one address, wrk as above; measured in each round after the traffic endpoints."
         )
     lines += ["", "### Targets (issue 18)" + (" — reported only, not checked, in the short mode" if short else ""), ""]
-    lines += traffic_verdicts(traffic_data, scale)
+    lines += traffic_verdicts(traffic_data, scale, short, ds_version)
     lines.append("")
     return "\n".join(lines)
 
 
-def traffic_verdicts(traffic_data, scale):
+def traffic_verdicts(traffic_data, scale, short, ds_version):
     verdicts = []
 
     def line(ok, text):
@@ -490,11 +559,15 @@ def traffic_verdicts(traffic_data, scale):
             p99 = figures[name]["p99_ms"]
             line(p99 < TARGET_P99_MS, f"{name} at {f}×: p99 < {TARGET_P99_MS} ms at 8 connections ({p99:.1f} ms).")
         if DATASETTE in figures:
-            times = figures["explorer, new patient"]["rps"] / figures[DATASETTE]["rps"]
+            times = figures["explorer, new patient"]["rps"] / (figures[DATASETTE]["rps"] or float("nan"))
             line(
                 times >= TARGET_VS_DATASETTE,
                 f"explorer, new patient at {f}× ≥ {TARGET_VS_DATASETTE}× Datasette's faceted table ({times:.2f}×).",
             )
+    if not short and not any(DATASETTE in traffic_data[f]["figures"] for f in factors):
+        line(
+            False, f"explorer, new patient ≥ {TARGET_VS_DATASETTE}× Datasette's faceted table: Datasette {ds_version}."
+        )
     if scale in traffic_data:
         worst = max((w["rss_mb"] for w in traffic_data[scale]["memory"]), default=float("inf"))
         line(
