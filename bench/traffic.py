@@ -147,7 +147,7 @@ def sample(directory, count):
             failures.append(("warm-up", path, response.status_code, response.content[:300].decode(errors="replace")))
     print(f"in-process warm-up: {len(first)} conditions in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     for name, kind in TRAFFIC.items():
-        start = time.perf_counter()
+        began = time.perf_counter()
         paths = (Path(directory) / f"{kind}.txt").read_text().split()[-(WARM_UP + count) :]
         queries, times = [], []
         for i, path in enumerate(paths):
@@ -167,7 +167,7 @@ def sample(directory, count):
             "queries_max": max(queries, default=0),
             "median_ms": statistics.median(times) if times else 0.0,
         }
-        print(f"in-process sample: {name} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        print(f"in-process sample: {name} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
     return results, failures
 
 
