@@ -24,10 +24,12 @@ patient), which bench/run.py sends before measuring so that every worker has loa
 as long-running workers have; then the measured requests are new patients against a warm knowledge base.
 """
 
+import faulthandler
 import json
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import time
@@ -173,6 +175,8 @@ def sample(directory, count):
 
 def main(directory, lines, count):
     import django
+
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid> prints where a slow sample is (stderr)
 
     django.setup()
     sizes = generate(directory, lines)
