@@ -1,15 +1,54 @@
-"""A small cast of clinical records built with the plain ORM (see make_* helpers).
+"""Test data: a small cast of clinical records built with the plain ORM (the make_* helpers and ``world``),
+and the real knowledge base (fixtures/, ``real_kb``), each built once per test session.
 
-Clinical values here are test data shaped like the real knowledge base; the real fixtures are
-loaded in their own tests (test_knowledge_base.py, test_content.py).
+Clinical values in the make_* helpers are test data shaped like the real knowledge base. A test that uses
+``db`` (or the ``django_db`` mark) without ``real_kb`` or ``world`` starts from an empty, migrated database.
+
+The real knowledge base
+-----------------------
+A test that needs the real knowledge base requests ``real_kb``; a module whose tests all need it says
+``pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("real_kb")]``::
+
+    def test_pregabalin_is_first_line(real_kb, client):
+        assert client.get("/conditions/painful-diabetic-neuropathy/").status_code == 200
+
+fixtures/ is loaded once per session (with ``manage.py load_knowledge_base``; about 20 s) into a second test
+database, a twin of the empty one made right after migrating (SQLite: an in-memory copy; PostgreSQL: a copy
+made with CREATE DATABASE … TEMPLATE, named after the test database with ``_real_kb``). Each test that
+requests ``real_kb`` runs on that database inside its own transaction, rolled back afterwards like any
+``db`` test, so it may write freely and the next test still sees the knowledge base as loaded; every other
+test keeps the empty database. The fixture's value is a ``RealKnowledgeBase``: ``load_output`` is what the
+loader printed.
+
+The world
+---------
+``world`` works the same way: its records (``build_world``) are made once per session in a twin database of
+their own (``_world``), and each test that asks for ``world`` runs there in its own transaction and gets
+fresh instances of them. A test asks for ``real_kb`` or ``world``, not both.
+
+Both are for ordinary (transaction-wrapped) tests; a transactional test (``transactional_db``,
+``live_server``, ``django_db(transaction=True)``) would flush the shared copy, so asking for both is an
+error. The browser tests copy the loaded knowledge base into the test database instead
+(tests/e2e/conftest.py, ``RealKnowledgeBase.copy_to_test_database``). Module-scoped fixtures that read the
+knowledge base once for a module (tests/test_regimens.py) request ``real_kb_database`` and read inside
+``with real_kb_database.active(), django_db_blocker.unblock():``.
+
+Under pytest-xdist (pyproject.toml) each worker has its own test database and twins.
 """
 
 import datetime
+import functools
+import io
 import itertools
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
 
 from treatments import cache as kb_cache
 from treatments import models as m
@@ -24,6 +63,193 @@ def empty_cache():
     kb_cache.clear()
     yield
     kb_cache.clear()
+
+
+# --- twin databases: the real knowledge base and the world, each built once per session ------------------------
+
+
+class TwinDatabase:
+    """A second test database, copied from the empty migrated one right after migrating, and filled once (by
+    ``fill``, on first use). A test runs on it by asking for the fixture named ``FIXTURE``, inside its own
+    transaction like any ``db`` test; every other test keeps the empty test database."""
+
+    SUFFIX = FIXTURE = None
+
+    def __init__(self):
+        default = connections[DEFAULT_DB_ALIAS]
+        self.vendor = default.vendor
+        if self.vendor == "sqlite":
+            settings = {
+                **default.settings_dict,
+                "NAME": f"file:memorydb_{DEFAULT_DB_ALIAS}_{self.SUFFIX}?mode=memory&cache=shared",
+            }
+        elif self.vendor == "postgresql":
+            default.creation.clone_test_db(suffix=self.SUFFIX, verbosity=0, keepdb=False)  # closes `default`
+            settings = default.creation.get_test_db_clone_settings(self.SUFFIX)
+        else:
+            raise NotImplementedError(f"{self.FIXTURE} supports SQLite and PostgreSQL, not {self.vendor}")
+        self.connection = load_backend(settings["ENGINE"]).DatabaseWrapper(settings, DEFAULT_DB_ALIAS)
+        if self.vendor == "sqlite":
+            # The connection keeps the in-memory database alive until the session ends.
+            default.ensure_connection()
+            self.connection.ensure_connection()
+            default.connection.backup(self.connection.connection)
+        self.filled = False
+
+    @contextmanager
+    def active(self):
+        """Make this database the thread's default connection for the block."""
+        previous = connections[DEFAULT_DB_ALIAS]
+        if previous is self.connection:
+            yield self
+            return
+        if previous.in_atomic_block:
+            raise RuntimeError(f"{self.FIXTURE}: cannot switch databases inside a transaction")
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        try:
+            yield self
+        finally:
+            connections[DEFAULT_DB_ALIAS] = previous
+
+    def fill(self):
+        raise NotImplementedError
+
+    def ready(self):
+        if not self.filled:
+            with self.active():
+                self.fill()
+            self.filled = True
+        return self
+
+    def destroy(self):
+        if self.vendor == "sqlite":
+            if self.connection.connection is not None:
+                self.connection.connection.close()
+            return
+        self.connection.close()
+        connections[DEFAULT_DB_ALIAS].creation.destroy_test_db(suffix=self.SUFFIX, verbosity=0)
+
+
+class RealKnowledgeBase(TwinDatabase):
+    """fixtures/, loaded once with ``manage.py load_knowledge_base`` (``load_output`` is what it printed)."""
+
+    SUFFIX = FIXTURE = "real_kb"
+
+    def __init__(self):
+        # What the migrations put in the empty database (groups, permissions, the version row), to put back
+        # after the browser tests (``empty_test_database``).
+        self.migrated_data = connections[DEFAULT_DB_ALIAS].creation.serialize_db_to_string()
+        super().__init__()
+        self.load_output = None
+
+    def fill(self):
+        out = io.StringIO()
+        call_command("load_knowledge_base", stdout=out)
+        self.load_output = out.getvalue()
+
+    def copy_to_test_database(self):
+        """Replace the contents of the (default) test database with the loaded knowledge base, committed
+        (for the browser tests, whose live server needs committed data)."""
+        self.ready()
+        default = connections[DEFAULT_DB_ALIAS]
+        if self.vendor == "sqlite":
+            default.ensure_connection()
+            self.connection.ensure_connection()
+            self.connection.connection.backup(default.connection)
+            return
+        self.connection.close()
+        default.close()
+        creation = default.creation
+        name, template = (
+            creation._quote_name(n) for n in (default.settings_dict["NAME"], self.connection.settings_dict["NAME"])
+        )
+        with creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {name} WITH TEMPLATE {template}")
+
+    def empty_test_database(self):
+        """Empty the (default) test database again after ``copy_to_test_database``: flush it, then restore what
+        the migrations had put in it, so later tests find it as they would have."""
+        # As TransactionTestCase does with serialized_rollback: the restored rows include the content types and
+        # permissions that post_migrate would otherwise recreate under new primary keys.
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connections[DEFAULT_DB_ALIAS].creation.deserialize_db_from_string(self.migrated_data)
+
+
+class World(TwinDatabase):
+    """The ``world`` cast (build_world), built once."""
+
+    SUFFIX = FIXTURE = "world"
+
+    def fill(self):
+        build_world()
+
+
+_twins = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, plus its twins for the real knowledge base and the world, copied while
+    all are freshly migrated (cheap; each twin is filled only when a test first needs it)."""
+    with django_db_blocker.unblock():
+        for twin in (RealKnowledgeBase, World):
+            _twins[twin.FIXTURE] = twin()
+    yield
+    with django_db_blocker.unblock():
+        while _twins:
+            _twins.popitem()[1].destroy()
+
+
+@pytest.fixture(scope="session")
+def real_kb_database(django_db_setup, django_db_blocker):
+    """The twin database with fixtures/ loaded (once per session). Tests request ``real_kb`` instead."""
+    with django_db_blocker.unblock():
+        return _twins["real_kb"].ready()
+
+
+@pytest.fixture(scope="session")
+def world_database(django_db_setup, django_db_blocker):
+    """The twin database with the world built (once per session). Tests request ``world`` instead."""
+    with django_db_blocker.unblock():
+        return _twins["world"].ready()
+
+
+def _transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+
+
+@pytest.fixture
+def _twin_switch(request):
+    """Run the test's database setup (and the test) on a twin database if it asks for ``real_kb`` or ``world``."""
+    wanted = [name for name in ("real_kb", "world") if name in request.fixturenames]
+    if not wanted:
+        yield
+        return
+    if len(wanted) > 1:
+        pytest.fail("a test runs on the real knowledge base or on the world, not both", pytrace=False)
+    if _transactional(request):
+        pytest.fail(f"{wanted[0]} is shared by the whole session; a transactional test would flush it", pytrace=False)
+    twin = request.getfixturevalue(f"{wanted[0]}_database")
+    with twin.active():
+        yield
+
+
+@pytest.fixture
+def _django_db_helper(_twin_switch, _django_db_helper):
+    """pytest-django's per-test database setup (a transaction rolled back afterwards), entered after
+    ``_twin_switch`` has chosen the database."""
+    yield
+
+
+@pytest.fixture
+def real_kb(db, real_kb_database):
+    """This test runs on the real knowledge base (fixtures/, loaded once per session); see the module docstring."""
+    assert connections[DEFAULT_DB_ALIAS] is real_kb_database.connection
+    return real_kb_database
 
 
 def _review(**overrides):
@@ -168,8 +394,30 @@ def make_interaction(key, source, severity, drug_a=None, class_a=None, drug_b=No
 
 
 @pytest.fixture
-def world(db):
-    """A painful-diabetic-neuropathy world with the cases the explorer must get right."""
+def world(db, world_database):
+    """A painful-diabetic-neuropathy world with the cases the explorer must get right: built once per session
+    (``build_world``) in its own twin database; each test that asks for it runs there, in a transaction rolled
+    back afterwards, and gets fresh instances of its records."""
+    assert connections[DEFAULT_DB_ALIAS] is world_database.connection
+    sources = {s.key: s for s in m.Source.objects.filter(key__in=WORLD_SOURCES)}
+    factors = {f.slug: f for f in m.PatientFactor.objects.all()}
+    return {
+        "condition": m.Condition.objects.get(slug=WORLD_CONDITION),
+        "factors": {slug: factors[slug] for slug in m.PatientFactor.SLUGS},
+        "sources": {key: sources[key] for key in WORLD_SOURCES},
+        "drugs": {d.slug: d for d in m.Drug.objects.all()},
+        "classes": {c.slug: c for c in m.DrugClass.objects.all()},
+        "procedure": m.Procedure.objects.get(slug="spinal-cord-stimulation"),
+        "diagnostic": m.Diagnostic.objects.get(slug="hba1c"),
+    }
+
+
+WORLD_CONDITION = "painful-diabetic-neuropathy"
+WORLD_SOURCES = ("neupsig", "nice", "label", "beers")
+
+
+def build_world():
+    """The world's records (see ``world``), made with the make_* helpers."""
     factors = make_factors()
     neupsig = make_source("neupsig", short_name="NeuPSIG 2015")
     nice = make_source("nice", short_name="NICE CG173")
@@ -267,15 +515,6 @@ def world(db):
         ),
         beers,
     )
-    return {
-        "condition": pdn,
-        "factors": factors,
-        "sources": {"neupsig": neupsig, "nice": nice, "label": label, "beers": beers},
-        "drugs": {d.slug: d for d in m.Drug.objects.all()},
-        "classes": {c.slug: c for c in m.DrugClass.objects.all()},
-        "procedure": scs,
-        "diagnostic": hba1c,
-    }
 
 
 def without_nonce(html):
@@ -297,13 +536,36 @@ def grow(world, n=5):
         make_interaction(f"extra-{i}", label, m.Severity.MODERATE, drug_a=drug, drug_b=world["drugs"]["pregabalin"])
 
 
-def make_staff(username, group):
+TEST_PASSWORD = "a-long-test-password"
+
+
+@functools.cache
+def password_hash(password):
+    """The password hashed by the project's own hasher, once per session: the hasher is slow by design (about
+    0.5 s), and every user given the same password may share one hash."""
+    return make_password(password)
+
+
+def _with_password(user, password):
+    user.password = password_hash(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def make_staff(username, group, password=TEST_PASSWORD):
     """A staff user in the "Editors" or "Reviewers" group (the groups come from a data migration)."""
     from django.contrib.auth.models import Group, User
 
-    user = User.objects.create_user(username, f"{username}@example.org", "a-long-test-password", is_staff=True)
+    user = _with_password(User.objects.create_user(username, f"{username}@example.org", None, is_staff=True), password)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_superuser(username, password=TEST_PASSWORD):
+    """A superuser (email username@example.org) with this password."""
+    from django.contrib.auth.models import User
+
+    return _with_password(User.objects.create_superuser(username, f"{username}@example.org", None), password)
 
 
 def admin_form_data(response):

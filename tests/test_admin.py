@@ -2,13 +2,13 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.conftest import make_superuser
 from treatments import models as m
 
 
 @pytest.fixture
-def superuser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-test-password")
-    client.force_login(user)
+def superuser_client(client, db):
+    client.force_login(make_superuser("root"))
     return client
 
 

@@ -8,7 +8,16 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import admin_form_data, make_band, make_class, make_dose, make_drug, make_source, make_staff
+from tests.conftest import (
+    admin_form_data,
+    make_band,
+    make_class,
+    make_dose,
+    make_drug,
+    make_source,
+    make_staff,
+    make_superuser,
+)
 from treatments import models as m
 
 LONG_WORDS = (
@@ -406,8 +415,8 @@ def test_deleting_a_cited_source_is_refused(superuser_client, world):
 
 
 @pytest.fixture
-def superuser_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password"))
+def superuser_client(client, db):
+    client.force_login(make_superuser("root", "a-long-password"))
     return client
 
 

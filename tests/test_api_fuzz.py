@@ -1,13 +1,10 @@
 """Schema-driven fuzzing: schemathesis generates requests from the API's own OpenAPI schema and sends
 them to the WSGI app over the real knowledge base. No response may be a 500, use an undocumented
 status or content type, or break the schema. Bounded: a few examples per operation, about 15 s on an
-idle machine plus the knowledge-base load."""
-
-import io
+idle machine (the knowledge base is loaded once per session, ``real_kb``)."""
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -28,11 +25,9 @@ PINNED_EXAMPLES = 5  # per real record pinned in (its other inputs still generat
 
 
 @pytest.fixture
-def app(db):
-    call_command("load_knowledge_base", stdout=io.StringIO())
+def app(real_kb):
     # Django's test client does the same: closing the connection around each request would end the
-    # test's transaction, and with it the loaded knowledge base (SQLite's in-memory test database
-    # ignores the close; PostgreSQL does not).
+    # test's transaction (SQLite's in-memory test database ignores the close; PostgreSQL does not).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield get_wsgi_application()

@@ -1,9 +1,9 @@
-"""Content rules held against the REAL knowledge base (fixtures/*.json), loaded once for this module.
+"""Content rules held against the REAL knowledge base (fixtures/*.json), loaded once per test session
+(``real_kb``, tests/conftest.py); each test runs in its own transaction on it, rolled back afterwards.
 
-The knowledge base is loaded inside one transaction that is rolled back when the module ends, so
-every other test module still starts from an empty database. Each test runs in a savepoint inside
-that transaction. Per-record rules are parametrised by natural key (read from the fixture files at
-collection time), so a failure names the record; cross-record rules list every offender.
+Each rule is one test that checks every record it applies to and lists every offender by natural key, so
+a failure names the records. Per-record rules check the records named in the fixture files (read at
+collection time) and fail if one of them is missing from the database.
 
 The clinical expectations (seed items, guideline positions, interaction pairs, NNTs) come from the
 evidence brief (/work/shared/evidence/clinical-brief.md, source ids S1-S48) and the two seed
@@ -18,30 +18,17 @@ from itertools import pairwise
 
 import pytest
 from django.db import models as dj
-from django.db import transaction
 
 from treatments import explorer, knowledge_base
 from treatments import models as m
 from treatments.validation import PATIENT_TEXT_FIELDS, is_valid_icd10, normalise_icd10, reading_grade
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("real_kb")]
 
 RETIRED = m.ReviewStatus.RETIRED
 
 
-# --- loading ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def real_knowledge_base(django_db_setup, django_db_blocker):
-    """Load fixtures/ once (about 15 s) and roll it all back after the last test of this module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        knowledge_base.load()
-        yield
-        transaction.set_rollback(True)
-
-
-# --- natural keys for parametrisation, read from the fixture files --------------------------------
+# --- natural keys of the records each per-record rule checks, read from the fixture files ------------------
 
 
 def _fixture_rows(model):
@@ -66,6 +53,16 @@ BANDED_DRUGS = sorted({row["drug"][0] for row in _fixture_rows(m.RenalDoseBand)}
 PATIENT_TEXT_RECORDS = [(model, slug) for model in PATIENT_TEXT_FIELDS for slug in _keys(model)]
 
 
+def _records(model, keys, field="slug"):
+    """The records (of a model or queryset) named by ``keys``, in that order; fails if one of them is missing
+    from the database."""
+    queryset = model if isinstance(model, dj.QuerySet) else model.objects.all()
+    found = {getattr(obj, field): obj for obj in queryset.filter(**{f"{field}__in": keys})}
+    missing = [key for key in keys if key not in found]
+    assert not missing, f"{queryset.model.__name__} records of the fixture files missing from the database: {missing}"
+    return [found[key] for key in keys]
+
+
 def label(obj):
     return f"{obj._meta.object_name} {', '.join(str(v) for v in obj.natural_key() if v != '')}"
 
@@ -88,23 +85,26 @@ def _rated_drugs():
 # --- ICD-10-CM ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("slug", CONDITIONS)
-def test_condition_has_at_least_one_icd10_cm_code(slug):
-    assert m.Condition.objects.get(slug=slug).icd10_codes, f"{slug} has no ICD-10-CM code"
+def test_condition_has_at_least_one_icd10_cm_code():
+    bad = [c.slug for c in _records(m.Condition, CONDITIONS) if not c.icd10_codes]
+    assert not bad, f"conditions with no ICD-10-CM code: {bad}"
 
 
-@pytest.mark.parametrize("slug", CONDITIONS)
-def test_condition_icd10_cm_codes_are_valid(slug):
-    codes = m.Condition.objects.get(slug=slug).icd10_codes
-    invalid = [code for code in codes if not is_valid_icd10(code)]
-    assert not invalid, f"{slug}: not in the ICD-10-CM code set (simple_icd_10_cm): {invalid}"
+def test_condition_icd10_cm_codes_are_valid():
+    invalid = {
+        c.slug: [code for code in c.icd10_codes if not is_valid_icd10(code)] for c in _records(m.Condition, CONDITIONS)
+    }
+    invalid = {slug: codes for slug, codes in invalid.items() if codes}
+    assert not invalid, f"not in the ICD-10-CM code set (simple_icd_10_cm): {invalid}"
 
 
-@pytest.mark.parametrize("slug", CONDITIONS)
-def test_condition_icd10_cm_codes_are_written_with_the_dot(slug):
-    codes = m.Condition.objects.get(slug=slug).icd10_codes
-    unformatted = [code for code in codes if normalise_icd10(code) != code]
-    assert not unformatted, f"{slug}: write codes upper-case with the dot, e.g. E11.42: {unformatted}"
+def test_condition_icd10_cm_codes_are_written_with_the_dot():
+    unformatted = {
+        c.slug: [code for code in c.icd10_codes if normalise_icd10(code) != code]
+        for c in _records(m.Condition, CONDITIONS)
+    }
+    unformatted = {slug: codes for slug, codes in unformatted.items() if codes}
+    assert not unformatted, f"write codes upper-case with the dot, e.g. E11.42: {unformatted}"
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -155,28 +155,24 @@ PMID = re.compile(r"[1-9]\d{0,8}")
 HTTP_URL = re.compile(r"https?://[^\s/]+\.[^\s/]+(/\S*)?")
 
 
-@pytest.mark.parametrize("key", SOURCES)
-def test_source_has_a_doi_pmid_or_url(key):
-    source = m.Source.objects.get(key=key)
-    assert source.doi or source.pmid or source.url, f"{key}: a source nobody can find is not a citation"
+def test_source_has_a_doi_pmid_or_url():
+    bad = [s.key for s in _records(m.Source, SOURCES, "key") if not (s.doi or s.pmid or s.url)]
+    assert not bad, f"a source nobody can find is not a citation: {bad}"
 
 
-@pytest.mark.parametrize("key", SOURCES)
-def test_source_doi_looks_like_a_doi(key):
-    doi = m.Source.objects.get(key=key).doi
-    assert not doi or DOI.fullmatch(doi), f"{key}: DOI {doi!r} should look like 10.xxxx/... (no https://doi.org/)"
+def test_source_doi_looks_like_a_doi():
+    bad = {s.key: s.doi for s in _records(m.Source, SOURCES, "key") if s.doi and not DOI.fullmatch(s.doi)}
+    assert not bad, f"a DOI should look like 10.xxxx/... (no https://doi.org/): {bad}"
 
 
-@pytest.mark.parametrize("key", SOURCES)
-def test_source_pmid_is_digits(key):
-    pmid = m.Source.objects.get(key=key).pmid
-    assert not pmid or PMID.fullmatch(pmid), f"{key}: PMID {pmid!r} should be digits only"
+def test_source_pmid_is_digits():
+    bad = {s.key: s.pmid for s in _records(m.Source, SOURCES, "key") if s.pmid and not PMID.fullmatch(s.pmid)}
+    assert not bad, f"a PMID should be digits only: {bad}"
 
 
-@pytest.mark.parametrize("key", SOURCES)
-def test_source_url_is_http_or_https(key):
-    url = m.Source.objects.get(key=key).url
-    assert not url or HTTP_URL.fullmatch(url), f"{key}: URL {url!r} should start with http:// or https://"
+def test_source_url_is_http_or_https():
+    bad = {s.key: s.url for s in _records(m.Source, SOURCES, "key") if s.url and not HTTP_URL.fullmatch(s.url)}
+    assert not bad, f"a URL should start with http:// or https://: {bad}"
 
 
 # Editions replaced by a newer one: shown for context, ignored when ranking lines.
@@ -217,21 +213,24 @@ def test_region_tagged_facts_cite_a_source_from_that_region(model):
 DOSE_ORDER = ("starting_dose", "usual_target_low", "usual_target_high", "max_daily_dose")
 
 
-@pytest.mark.parametrize("slug", DOSED_DRUGS)
-def test_dose_numbers_rise_from_start_to_target_to_maximum(slug):
-    bad = []
-    for dose in m.DoseGuidance.objects.filter(drug__slug=slug):
-        present = [(name, getattr(dose, name)) for name in DOSE_ORDER if getattr(dose, name) is not None]
-        for (low_name, low), (high_name, high) in pairwise(present):
-            if low > high:
-                bad.append(f"{dose.context} ({dose.region}): {low_name} {low} > {high_name} {high}")
-    assert not bad, f"{slug}: {bad}"
+def test_dose_numbers_rise_from_start_to_target_to_maximum():
+    bad = defaultdict(list)
+    for slug in DOSED_DRUGS:
+        for dose in m.DoseGuidance.objects.filter(drug__slug=slug):
+            present = [(name, getattr(dose, name)) for name in DOSE_ORDER if getattr(dose, name) is not None]
+            for (low_name, low), (high_name, high) in pairwise(present):
+                if low > high:
+                    bad[slug].append(f"{dose.context} ({dose.region}): {low_name} {low} > {high_name} {high}")
+    assert not bad, dict(bad)
 
 
-@pytest.mark.parametrize("slug", DOSED_DRUGS)
-def test_drug_with_dose_guidance_has_exactly_one_default(slug):
-    defaults = [d.context for d in m.DoseGuidance.objects.filter(drug__slug=slug, is_default=True)]
-    assert len(defaults) == 1, f"{slug}: needs exactly one default dose guidance, has {defaults}"
+def test_drug_with_dose_guidance_has_exactly_one_default():
+    defaults = {
+        slug: [d.context for d in m.DoseGuidance.objects.filter(drug__slug=slug, is_default=True)]
+        for slug in DOSED_DRUGS
+    }
+    bad = {slug: contexts for slug, contexts in defaults.items() if len(contexts) != 1}
+    assert not bad, f"each drug with dose guidance needs exactly one default dose guidance; these have: {bad}"
 
 
 def _bands_by_region(slug):
@@ -242,44 +241,60 @@ def _bands_by_region(slug):
     return bands
 
 
-@pytest.mark.parametrize("slug", BANDED_DRUGS)
-def test_renal_bands_are_ordered_and_do_not_overlap(slug):
-    bad = []
-    for region, bands in _bands_by_region(slug).items():
-        for band in bands:
-            if band.crcl_max is not None and band.crcl_min >= band.crcl_max:
-                bad.append(f"{region} band [{band.crcl_min}, {band.crcl_max}) is reversed or empty")
-        for lower, upper in pairwise(bands):
-            if lower.crcl_max is None or lower.crcl_max > upper.crcl_min:
-                bad.append(
-                    f"{region} bands [{lower.crcl_min}, {lower.crcl_max}) and "
-                    f"[{upper.crcl_min}, {upper.crcl_max}) overlap"
-                )
-    assert not bad, f"{slug}: {bad}"
+def test_renal_bands_are_ordered_and_do_not_overlap():
+    bad = defaultdict(list)
+    for slug in BANDED_DRUGS:
+        for region, bands in _bands_by_region(slug).items():
+            for band in bands:
+                if band.crcl_max is not None and band.crcl_min >= band.crcl_max:
+                    bad[slug].append(f"{region} band [{band.crcl_min}, {band.crcl_max}) is reversed or empty")
+            for lower, upper in pairwise(bands):
+                if lower.crcl_max is None or lower.crcl_max > upper.crcl_min:
+                    bad[slug].append(
+                        f"{region} bands [{lower.crcl_min}, {lower.crcl_max}) and "
+                        f"[{upper.crcl_min}, {upper.crcl_max}) overlap"
+                    )
+    assert not bad, dict(bad)
 
 
-@pytest.mark.parametrize("slug", BANDED_DRUGS)
-def test_renal_bands_never_allow_more_than_the_default_maximum(slug):
-    default = m.DoseGuidance.objects.get(drug__slug=slug, is_default=True)
-    bad = [
-        f"CrCl from {band.crcl_min}: {band.max_daily_dose} {band.unit} > default maximum {default.max_daily_dose}"
-        for bands in _bands_by_region(slug).values()
-        for band in bands
-        if band.max_daily_dose is not None
-        and band.condition_id is None
-        and default.max_daily_dose is not None
-        and band.unit == default.unit
-        and band.max_daily_dose > default.max_daily_dose
-    ]
-    assert not bad, f"{slug}: {bad}"
+def _default_doses(slugs):
+    """Each drug's one default dose guidance (fails, naming them, for drugs without exactly one)."""
+    defaults = defaultdict(list)
+    for dose in m.DoseGuidance.objects.filter(drug__slug__in=slugs, is_default=True).select_related("drug"):
+        defaults[dose.drug.slug].append(dose)
+    wrong = {slug: len(defaults[slug]) for slug in slugs if len(defaults[slug]) != 1}
+    assert not wrong, f"drugs without exactly one default dose guidance (number of defaults): {wrong}"
+    return {slug: doses[0] for slug, doses in defaults.items()}
 
 
-@pytest.mark.parametrize("slug", BANDED_DRUGS)
-def test_renal_bands_use_the_default_dose_unit(slug):
+def test_renal_bands_never_allow_more_than_the_default_maximum():
+    defaults = _default_doses(BANDED_DRUGS)
+    bad = defaultdict(list)
+    for slug in BANDED_DRUGS:
+        default = defaults[slug]
+        bad[slug] += [
+            f"CrCl from {band.crcl_min}: {band.max_daily_dose} {band.unit} > default maximum {default.max_daily_dose}"
+            for bands in _bands_by_region(slug).values()
+            for band in bands
+            if band.max_daily_dose is not None
+            and band.condition_id is None
+            and default.max_daily_dose is not None
+            and band.unit == default.unit
+            and band.max_daily_dose > default.max_daily_dose
+        ]
+    bad = {slug: problems for slug, problems in bad.items() if problems}
+    assert not bad, bad
+
+
+def test_renal_bands_use_the_default_dose_unit():
     """The explorer compares a band's cap with the default dose, so they must share a unit."""
-    default = m.DoseGuidance.objects.get(drug__slug=slug, is_default=True)
-    units = {band.unit for band in m.RenalDoseBand.objects.filter(drug__slug=slug, max_daily_dose__isnull=False)}
-    assert units <= {default.unit}, f"{slug}: bands in {units}, default dose in {default.unit}"
+    defaults = _default_doses(BANDED_DRUGS)
+    bad = {}
+    for slug in BANDED_DRUGS:
+        units = {b.unit for b in m.RenalDoseBand.objects.filter(drug__slug=slug, max_daily_dose__isnull=False)}
+        if not units <= {defaults[slug].unit}:
+            bad[slug] = f"bands in {units}, default dose in {defaults[slug].unit}"
+    assert not bad, bad
 
 
 # Renal limits read from the labels and Beers (brief §3.1-3.3, 3.13, 3.19-3.20, 3.25): (drug, CrCl, cap or "avoid"),
@@ -413,14 +428,22 @@ def test_line_and_strength_point_the_same_way():
 # --- patient text -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("model", "slug"), PATIENT_TEXT_RECORDS, ids=[f"{model.__name__}-{slug}" for model, slug in PATIENT_TEXT_RECORDS]
-)
-def test_patient_text_reads_at_grade_8_or_below(model, slug):
-    obj = model.objects.get(slug=slug)
-    grades = {field: reading_grade(getattr(obj, field)) for field in PATIENT_TEXT_FIELDS[model]}
-    too_hard = {field: round(grade, 1) for field, grade in grades.items() if grade > 8}
-    assert not too_hard, f"{model.__name__} {slug}: Flesch-Kincaid grade above 8 (textstat): {too_hard}"
+def _patient_text_records():
+    """Every record with patient text named in the fixture files, as (model, slug, record)."""
+    for model in PATIENT_TEXT_FIELDS:
+        slugs = [slug for record_model, slug in PATIENT_TEXT_RECORDS if record_model is model]
+        for obj in _records(model, slugs):
+            yield model, obj.slug, obj
+
+
+def test_patient_text_reads_at_grade_8_or_below():
+    bad = {}
+    for model, slug, obj in _patient_text_records():
+        grades = {field: reading_grade(getattr(obj, field)) for field in PATIENT_TEXT_FIELDS[model]}
+        too_hard = {field: round(grade, 1) for field, grade in grades.items() if grade > 8}
+        if too_hard:
+            bad[f"{model.__name__} {slug}"] = too_hard
+    assert not bad, f"Flesch-Kincaid grade above 8 (textstat): {bad}"
 
 
 # The field every record of each model must fill for patients.
@@ -432,12 +455,13 @@ PRIMARY_PATIENT_FIELD = {
 }
 
 
-@pytest.mark.parametrize(
-    ("model", "slug"), PATIENT_TEXT_RECORDS, ids=[f"{model.__name__}-{slug}" for model, slug in PATIENT_TEXT_RECORDS]
-)
-def test_record_has_a_plain_language_patient_text(model, slug):
-    field = PRIMARY_PATIENT_FIELD[model]
-    assert getattr(model.objects.get(slug=slug), field).strip(), f"{model.__name__} {slug}: {field} is empty"
+def test_record_has_a_plain_language_patient_text():
+    bad = [
+        f"{model.__name__} {slug}: {PRIMARY_PATIENT_FIELD[model]} is empty"
+        for model, slug, obj in _patient_text_records()
+        if not getattr(obj, PRIMARY_PATIENT_FIELD[model]).strip()
+    ]
+    assert not bad, bad
 
 
 def test_every_drug_a_guideline_rates_has_all_five_patient_texts():
@@ -512,54 +536,64 @@ def test_paresthesia_symptom_is_defined_as_pins_and_needles():
 # --- orphans ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("slug", DRUGS)
-def test_drug_is_referenced_by_a_recommendation_interaction_or_caution(slug):
+def test_drug_is_referenced_by_a_recommendation_interaction_or_caution():
     """Directly or through its class: a class row (e.g. NeuPSIG 'TCAs') covers every drug in it."""
-    d = drug(slug)
-    by_drug = dj.Q(drug=d)
-    by_class = dj.Q(drug_class=d.drug_class)
-    referenced = (
-        m.Recommendation.objects.filter(by_drug | by_class).exists()
-        or m.Caution.objects.filter(by_drug | by_class).exists()
-        or m.Interaction.objects.filter(
-            dj.Q(drug_a=d) | dj.Q(drug_b=d) | dj.Q(class_a=d.drug_class) | dj.Q(class_b=d.drug_class)
-        ).exists()
+    orphans = []
+    for d in _records(m.Drug.objects.select_related("drug_class"), DRUGS):
+        by_drug = dj.Q(drug=d)
+        by_class = dj.Q(drug_class=d.drug_class)
+        referenced = (
+            m.Recommendation.objects.filter(by_drug | by_class).exists()
+            or m.Caution.objects.filter(by_drug | by_class).exists()
+            or m.Interaction.objects.filter(
+                dj.Q(drug_a=d) | dj.Q(drug_b=d) | dj.Q(class_a=d.drug_class) | dj.Q(class_b=d.drug_class)
+            ).exists()
+        )
+        if not referenced:
+            orphans.append(d.slug)
+    assert not orphans, (
+        f"orphans: no recommendation, interaction or caution names these drugs or their class: {orphans}"
     )
-    assert referenced, f"{slug} is an orphan: no recommendation, interaction or caution names it or its class"
 
 
 # Drafts are work in progress and invisible to clinicians; only published procedures must be linked.
 PUBLISHED_PROCEDURES = sorted(r["slug"] for r in _fixture_rows(m.Procedure) if r["status"] == m.ReviewStatus.PUBLISHED)
 
 
-@pytest.mark.parametrize("slug", PUBLISHED_PROCEDURES)
-def test_procedure_has_an_indication(slug):
-    assert m.ProcedureIndication.objects.filter(procedure__slug=slug).exists(), (
-        f"{slug} is an orphan: no condition lists it (add a ProcedureIndication with its source)"
+def test_procedure_has_an_indication():
+    orphans = [
+        p.slug
+        for p in _records(m.Procedure, PUBLISHED_PROCEDURES)
+        if not m.ProcedureIndication.objects.filter(procedure=p).exists()
+    ]
+    assert not orphans, f"orphans: no condition lists these (add a ProcedureIndication with its source): {orphans}"
+
+
+def test_diagnostic_is_part_of_a_workup():
+    orphans = [
+        d.slug for d in _records(m.Diagnostic, DIAGNOSTICS) if not m.WorkupItem.objects.filter(diagnostic=d).exists()
+    ]
+    assert not orphans, f"orphans: no condition's work-up uses these (add a WorkupItem with its source): {orphans}"
+
+
+def test_drug_class_has_a_drug():
+    empty = [c.slug for c in _records(m.DrugClass, DRUG_CLASSES) if not m.Drug.objects.filter(drug_class=c).exists()]
+    assert not empty, f"classes with no drug: {empty}"
+
+
+def test_source_is_cited_by_something():
+    uncited = [
+        source.key
+        for source in _records(m.Source, SOURCES, "key")
+        if not (
+            source.key in explorer.KIDNEY_SOURCES  # cited by the kidney-function equations on every patient page
+            or m.Recommendation.objects.filter(guideline=source).exists()
+            or any(model.sources.through.objects.filter(source=source).exists() for model in _models_with_sources())
+        )
+    ]
+    assert not uncited, (
+        f"cited by nothing: cite them, or retire them (status 'retired') if they are no longer used: {uncited}"
     )
-
-
-@pytest.mark.parametrize("slug", DIAGNOSTICS)
-def test_diagnostic_is_part_of_a_workup(slug):
-    assert m.WorkupItem.objects.filter(diagnostic__slug=slug).exists(), (
-        f"{slug} is an orphan: no condition's work-up uses it (add a WorkupItem with its source)"
-    )
-
-
-@pytest.mark.parametrize("slug", DRUG_CLASSES)
-def test_drug_class_has_a_drug(slug):
-    assert m.Drug.objects.filter(drug_class__slug=slug).exists(), f"class {slug} has no drug"
-
-
-@pytest.mark.parametrize("key", SOURCES)
-def test_source_is_cited_by_something(key):
-    source = m.Source.objects.get(key=key)
-    cited = (
-        key in explorer.KIDNEY_SOURCES  # cited by the kidney-function equations on every patient page
-        or m.Recommendation.objects.filter(guideline=source).exists()
-        or any(model.sources.through.objects.filter(source=source).exists() for model in _models_with_sources())
-    )
-    assert cited, f"{key} is cited by nothing: cite it, or retire it (status 'retired') if it is no longer used"
 
 
 def test_kidney_equation_sources_are_published_under_the_names_the_explorer_cites():

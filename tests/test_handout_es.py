@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 
-from treatments import handout, knowledge_base
+from treatments import handout
 from treatments import models as m
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +16,10 @@ pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def loaded_kb(django_db_setup, django_db_blocker):
-    """fixtures/ loaded once for this module, in a transaction rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        knowledge_base.load()
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def loaded_kb(real_kb):
+    """fixtures/, loaded once per test session (``real_kb``, tests/conftest.py)."""
+    return real_kb
 
 
 def do_not_mix(page):

@@ -1,4 +1,8 @@
-"""The loader: validation, all-or-nothing loading, idempotence, and the export round trip."""
+"""The loader: validation, all-or-nothing loading, idempotence, and the export round trip.
+
+The first load of the real fixtures into an empty database is the session's ``real_kb`` load
+(tests/conftest.py, ``manage.py load_knowledge_base``); the tests here that start from it ask for ``real_kb``.
+Tests that load edited copies of the fixtures start from an empty database."""
 
 import json
 import shutil
@@ -33,9 +37,10 @@ def counts():
     return {model._meta.label: model.objects.count() for _f, models in knowledge_base.FAMILIES for model in models}
 
 
-@pytest.mark.django_db
-def test_real_fixtures_load_cleanly_and_idempotently(capsys):
-    call_command("load_knowledge_base")
+def test_real_fixtures_load_cleanly_and_idempotently(real_kb, capsys):
+    # The first load (into the empty test database) is the session's: real_kb.load_output is what it printed.
+    assert "Knowledge base loaded:" in real_kb.load_output.splitlines()[-1]
+    assert " 0 created" not in real_kb.load_output.splitlines()[-1]
     first = counts()
     history = m.Drug.history.count()
     assert first["treatments.Drug"] > 0
@@ -46,9 +51,7 @@ def test_real_fixtures_load_cleanly_and_idempotently(capsys):
     assert m.Drug.history.count() == history  # a second run writes no history either
 
 
-@pytest.mark.django_db
-def test_export_reproduces_the_committed_files_byte_for_byte(tmp_path):
-    knowledge_base.load()
+def test_export_reproduces_the_committed_files_byte_for_byte(real_kb, tmp_path):
     knowledge_base.export(tmp_path)
     for name, _models in knowledge_base.FAMILIES:
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
@@ -159,10 +162,8 @@ def test_an_unreadable_patient_text_fails_validation(fixture_dir):
     assert "reads at grade" in exc.value.problem
 
 
-@pytest.mark.django_db
-def test_backup_and_restore_round_trip_the_whole_knowledge_base_without_loss(tmp_path):
-    """load → export (backup) → empty the database → load the backup (restore) → export again: identical."""
-    knowledge_base.load()
+def test_backup_and_restore_round_trip_the_whole_knowledge_base_without_loss(real_kb, tmp_path):
+    """load (real_kb) → export (backup) → empty the database → load the backup (restore) → export again: identical."""
     before = counts()
     backup, again = tmp_path / "backup", tmp_path / "again"
     knowledge_base.export(backup)

@@ -1,6 +1,6 @@
 """Any real medication list: every medicine recognised against the vocabulary, checked by mechanism, and
 nothing ever blanks the results (issue 15). Most tests run on the real knowledge base (fixtures/), loaded once
-for the module."""
+per test session (``real_kb``, tests/conftest.py)."""
 
 import io
 import json
@@ -8,14 +8,13 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from treatments import coverage, explorer, knowledge_base, medicines, plan
 from treatments import models as m
 from treatments.medicines import name_keys
 
 PDN, PHN = "painful-diabetic-neuropathy", "postherpetic-neuralgia"
-pytestmark = pytest.mark.django_db  # the real knowledge base is loaded once for the module (``real_kb``)
+pytestmark = pytest.mark.django_db  # tests that take ``real_kb`` (or ``vocab``) run on the real knowledge base
 
 
 # --- name keys (pure) ------------------------------------------------------------------------------------
@@ -45,11 +44,16 @@ def test_name_keys_ignore_case_punctuation_salts_and_strengths(typed, plain):
 
 
 @pytest.fixture(scope="module")
-def real_kb(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        knowledge_base.load()
-        yield medicines.load_vocabulary()
-        transaction.set_rollback(True)
+def real_vocabulary(real_kb_database, django_db_blocker):
+    """The real knowledge base's vocabulary, read once for the module."""
+    with real_kb_database.active(), django_db_blocker.unblock():
+        return medicines.load_vocabulary()
+
+
+@pytest.fixture
+def real_kb(real_kb, real_vocabulary):
+    """The test runs on the real knowledge base (tests/conftest.py); here its value is the vocabulary."""
+    return real_vocabulary
 
 
 @pytest.fixture
@@ -180,10 +184,11 @@ OVERRIDES = {
 
 
 @pytest.fixture(scope="module")
-def curated(real_kb):
-    return explorer.interaction_refs(
-        m.Drug.objects.values_list("pk", flat=True), m.DrugClass.objects.values_list("pk", flat=True)
-    )
+def curated(real_kb_database, django_db_blocker):
+    with real_kb_database.active(), django_db_blocker.unblock():
+        return explorer.interaction_refs(
+            m.Drug.objects.values_list("pk", flat=True), m.DrugClass.objects.values_list("pk", flat=True)
+        )
 
 
 def findings(vocab, curated, a, b, older_adult=False):

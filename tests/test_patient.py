@@ -4,10 +4,9 @@ the patient form's errors and warnings, and the issue's clinical cases on the RE
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.http import QueryDict
 
-from treatments import explorer, forms, knowledge_base, medicines
+from treatments import explorer, forms, medicines
 from treatments import models as m
 from treatments.explorer import CautionRef, Range, make_patient, rule_applies
 
@@ -237,14 +236,6 @@ def test_form_builds_the_patient_with_old_factors_mapped():
 
 
 # --- the cases on the real knowledge base -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def real_kb(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        knowledge_base.load()
-        yield
-        transaction.set_rollback(True)
 
 
 def evaluate(slug, current=(), **inputs):

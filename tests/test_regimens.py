@@ -7,9 +7,8 @@ patient's maximum. The cases sit at the edges of each band and threshold."""
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
-from treatments import answer, explorer, knowledge_base, medicines
+from treatments import answer, explorer, medicines
 from treatments import models as m
 from treatments.explorer import make_patient
 from treatments.validation import titration_problems
@@ -20,13 +19,18 @@ PDN, PHN, TN = "painful-diabetic-neuropathy", "postherpetic-neuralgia", "trigemi
 
 
 @pytest.fixture(scope="module")
-def real_kb(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        knowledge_base.load()
+def real_data(real_kb_database, django_db_blocker):
+    """The real knowledge base's vocabulary and every published condition's data, read once for the module."""
+    with real_kb_database.active(), django_db_blocker.unblock():
         vocabulary = medicines.load_vocabulary()
         data = {c.slug: explorer.load_condition(c) for c in m.Condition.objects.published()}
-        yield vocabulary, data
-        transaction.set_rollback(True)
+    return vocabulary, data
+
+
+@pytest.fixture
+def real_kb(real_kb, real_data):
+    """The test runs on the real knowledge base (tests/conftest.py); here its value is (vocabulary, data)."""
+    return real_data
 
 
 def drug_info(real_kb, condition, slug):

@@ -4,11 +4,13 @@ Playwright's own browser download does not work on this project's machines, so t
 system Chromium by path. Without it they skip with a clear reason; with ``CI=true`` a missing browser
 is a failure, never a skip.
 
-Data: the real knowledge base, loaded once for the whole package. ``live_server`` needs committed
-data, and pytest-django's ``transactional_db`` would flush every table after each test; reloading
-the knowledge base takes ~15-20 s, so this package replaces ``transactional_db`` with plain
-unblocked access to the loaded database. Tests that write (the editor flow) undo their own changes;
-the package flushes the database when it is done, as a transactional test would.
+Data: the real knowledge base, loaded once per test session (``real_kb_database``, tests/conftest.py) and
+copied into the test database for the whole package. ``live_server`` needs committed data, and
+pytest-django's ``transactional_db`` would flush every table after each test; reloading the knowledge
+base takes ~15-20 s, so this package replaces ``transactional_db`` with plain unblocked access to the
+copied database. Tests that write (the editor flow) undo their own changes; the package empties the
+database when it is done (``RealKnowledgeBase.empty_test_database``: flushed, as a transactional test would,
+with the migrations' own rows put back), so tests that run after it find the empty migrated database.
 """
 
 import os
@@ -17,11 +19,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import sync_playwright
-
-from treatments import knowledge_base as kb
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,6 +39,18 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
 
+E2E_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``--dist loadgroup``, pyproject.toml) the browser tests all run in one worker: they
+    share one browser, one live server, one copy of the knowledge base and the screenshots folder."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 def _ci():
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
@@ -56,13 +67,13 @@ def chromium():
 
 
 @pytest.fixture(scope="package")
-def knowledge_base(django_db_setup, django_db_blocker):
-    """The real knowledge base, loaded once for the package and flushed afterwards."""
+def knowledge_base(real_kb_database, django_db_blocker):
+    """The real knowledge base, copied (committed) into the test database for the package and emptied afterwards."""
     with django_db_blocker.unblock():
-        kb.load()
+        real_kb_database.copy_to_test_database()
     yield
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        real_kb_database.empty_test_database()
         _end_other_sessions()
 
 
