@@ -326,7 +326,12 @@ def test_the_spanish_handout_reads_normal_or_easier(real_kb, client):
     text = " ".join(line if line.endswith((".", ":", "?", "!")) else line + "." for line in lines)
     assert spanish_reading_ease(text) >= 55
     assert "Su dosis" in response.text and "Nunca tome más de 150 mg en un día." in response.text
-    assert "Traducido de la versión en inglés. Revisado el 2 de diciembre de 2026" in response.text
+    # The oldest review of the Spanish texts shown, in Spanish.
+    reviewed = min(m.Drug.objects.filter(slug__in=HANDOUT["drugs"]).values_list("spanish_reviewed", flat=True))
+    months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre"]
+    months += ["noviembre", "diciembre"]
+    when = f"{reviewed.day} de {months[reviewed.month - 1]} de {reviewed.year}"
+    assert f"Traducido de la versión en inglés. Revisado el {when}" in response.text
 
 
 def test_a_spanish_browser_gets_the_spanish_handout_and_an_english_address_stays_english(real_kb, client):
