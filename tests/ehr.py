@@ -123,6 +123,19 @@ class FakeRecordSystem:
         return httpx.Response(200, json=searchset(matches))
 
 
+def install(
+    settings, monkeypatch, name="older-woman-pdn", *, client_id="explorer-public", client_secret=None, **kwargs
+):
+    """Trust the fake record system (``SMART_CLIENTS``) and send the app's calls to it; returns it."""
+    from treatments import smart
+
+    registered = {"client_id": client_id, **({"client_secret": client_secret} if client_secret else {})}
+    settings.SMART_CLIENTS = {ISS: registered}
+    system = FakeRecordSystem(name, client_secret=client_secret, **kwargs)
+    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
+    return system
+
+
 class Signer:
     """A record system's signing keys, its JWKS and the JWTs it sends with each CDS Hooks call."""
 

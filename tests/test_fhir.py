@@ -295,3 +295,10 @@ def test_medicines_once_each_and_at_most_the_explorers_limit():
     assert current[0] == "Metformin" and "metformin" not in current[1:]
     assert len(current) == 20 and any("26 active medicines" in n for n in record.notices)
     assert facts(read(medication_request("aspirin", status="completed")), "current") == []
+
+
+def test_depression_in_remission_is_not_a_current_depression():
+    assert facts(read(condition("F32.5")), "factors") == []  # single episode, full remission
+    assert facts(read(condition("F33.41")), "factors") == []  # recurrent, partial remission
+    assert facts(read(condition("F32.A")), "factors") == ["depression"]
+    assert facts(read(condition("F33.1")), "factors") == ["depression"]

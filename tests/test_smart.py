@@ -11,17 +11,14 @@ from django.core import signing
 from treatments import cache as kb_cache
 from treatments import fhir, smart
 
-from .ehr import AUTHORIZE, ISS, FakeRecordSystem
+from .ehr import AUTHORIZE, ISS, install
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ehr(settings, monkeypatch):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "explorer-public"}}
-    system = FakeRecordSystem()
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
-    return system
+    return install(settings, monkeypatch)
 
 
 def launch(client, ehr, **params):
@@ -118,9 +115,7 @@ def test_the_token_is_used_for_the_reads_only_and_never_stored(client, ehr, worl
 
 
 def test_confidential_client_authenticates_with_http_basic(client, settings, monkeypatch, world):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "explorer-confidential", "client_secret": "s3cret"}}
-    system = FakeRecordSystem(client_secret="s3cret")
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
+    system = install(settings, monkeypatch, client_id="explorer-confidential", client_secret="s3cret")
     response, _ = complete(client, system, launch="x")
     assert response.status_code == 302 and response["Location"].startswith("/conditions/")
 
@@ -138,9 +133,7 @@ def test_missing_iss_is_a_clear_error(client, ehr):
 
 
 def test_a_server_without_s256_is_refused(client, settings, monkeypatch):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "c"}}
-    system = FakeRecordSystem(s256=False)
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
+    install(settings, monkeypatch, s256=False)
     response = client.get("/smart/launch", {"iss": ISS})
     assert response.status_code == 502 and "S256" in response.content.decode()
 
@@ -187,17 +180,13 @@ def test_fhir_server_failure_is_a_clear_page_not_a_500(client, ehr, world):
 
 
 def test_token_without_a_patient_is_refused(client, settings, monkeypatch):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "c"}}
-    system = FakeRecordSystem(patient_in_token=False)
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
+    system = install(settings, monkeypatch, patient_in_token=False)
     response, _ = complete(client, system)
     assert response.status_code == 502 and "which patient" in response.content.decode()
 
 
 def test_no_recorded_condition_opens_the_condition_list_with_the_patient(client, settings, monkeypatch, world):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "c"}}
-    system = FakeRecordSystem("haemodialysis")  # postherpetic neuralgia: not in this test world
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
+    system = install(settings, monkeypatch, "haemodialysis")  # postherpetic neuralgia: not in this test world
     response, _ = complete(client, system, launch="x")
     assert urlsplit(response["Location"]).path == "/"
     home = client.get(response["Location"]).content.decode()

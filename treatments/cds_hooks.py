@@ -388,23 +388,14 @@ def _unread_orders(context, hook):
 
 
 def _ordered_slug(request, rxcuis, vocabulary):
-    """The knowledge-base drug an order is for, or None."""
-    concept = request.medicationCodeableConcept
-    if concept is None and request.medicationReference and request.medicationReference.reference:
-        ref = request.medicationReference.reference
-        contained = {r.id: r for r in request.contained or ()}
-        medication = contained.get(ref[1:]) if ref.startswith("#") else None
-        concept = medication.code if medication else None
-    if concept is None:
+    """The knowledge-base drug an order is for (read as a recorded medicine is: fhir.read_medicine), or None."""
+    reading = fhir.read_medicine(request, rxcuis)
+    if reading is None:
         return None
-    slugs = [rxcuis[c] for c in fhir._codes(concept, fhir.RXNORM) if c in rxcuis]
-    if not slugs:
-        for text in fhir._texts(concept):
-            slugs = list(vocabulary.recognise(fhir.medicine_name(text)))
-            if slugs:
-                break
+    value = reading[0]
+    slugs = (value,) if vocabulary.get(value) else vocabulary.recognise(value)
     drugs = [
-        s for slug in slugs for s in vocabulary.ingredients(slug) if (vocabulary.get(s) and vocabulary.get(s).is_drug)
+        s for slug in slugs for s in vocabulary.ingredients(slug) if vocabulary.get(s) and vocabulary.get(s).is_drug
     ]
     return drugs[0] if len(drugs) == 1 else None
 

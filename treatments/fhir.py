@@ -63,7 +63,7 @@ FACTOR_CODES = {
     "cardiac-conduction-disease": ("I44", "I45", "I47", "I48", "I49", "I21"),
     "respiratory-disease": ("J43", "J44", "J84", "J96.1", "G47.33"),
     "substance-use-disorder": ("F10", "F11", "F12", "F13", "F14", "F15", "F16", "F18", "F19"),
-    "depression": ("F32", "F33", "F34.1", "R45.851"),
+    "depression": ("F32", "F33", "F34.1", "R45.851"),  # but not in remission (FACTOR_EXCEPT)
     "anxiety": ("F41",),
     "insomnia": ("G47.0", "F51.0"),
     "epilepsy": ("G40", "R56"),
@@ -72,6 +72,8 @@ FACTOR_CODES = {
     "bleeding-risk": ("D68", "D69", "Z79.01", "Z79.02"),
     "urinary-retention": ("R33", "N40.1"),
 }
+# Codes under a FACTOR_CODES prefix that do not record the factor: a depression in remission is not current.
+FACTOR_EXCEPT = {"depression": ("F32.4", "F32.5", "F33.4")}
 # Recorded, but not an input the explorer can set from a code alone: shown to the clinician.
 NOTICE_CODES = {
     "Z99.2": "On dialysis (Z99.2): choose haemodialysis or peritoneal dialysis.",
@@ -168,11 +170,13 @@ class Record:
         return [(name, values[name]) for name in forms.PATIENT_PARAMETERS if name in values]
 
 
-def _codes(concept, system):
+def codes_of(concept, system):
+    """The codes of a CodeableConcept in one code system."""
     return [c.code for c in (concept.coding or ()) if c.system == system and c.code] if concept else []
 
 
-def _texts(concept):
+def texts_of(concept):
+    """A CodeableConcept's text and its codings' displays, in that order."""
     if not concept:
         return []
     return [t for t in [concept.text, *(c.display for c in concept.coding or ())] if t]
@@ -254,7 +258,7 @@ class _Reader:
         for obs in observations:
             if obs.status not in FINAL_STATUSES:
                 continue
-            for code in _codes(obs.code, LOINC):
+            for code in codes_of(obs.code, LOINC):
                 if code in (CREATININE, WEIGHT, HEIGHT, EGFR):
                     when = _when(obs) or datetime.date.min
                     if code not in latest or when > latest[code][0]:
@@ -313,13 +317,13 @@ class _Reader:
         self.facts.append(Fact(name, text, f"{label} {text} {shown}", f"Observation, LOINC {loinc}", _iso(when)))
 
     def genotype(self, obs):
-        texts = [*_texts(obs.code), obs.valueString or ""]
+        texts = [*texts_of(obs.code), obs.valueString or ""]
         for component in obs.component or ():
-            texts += [*_texts(component.code), *_texts(component.valueCodeableConcept), component.valueString or ""]
-        value_texts = [*_texts(obs.valueCodeableConcept), obs.valueString or ""]
-        value_codes = set(_codes(obs.valueCodeableConcept, LOINC))
+            texts += [*texts_of(component.code), *texts_of(component.valueCodeableConcept), component.valueString or ""]
+        value_texts = [*texts_of(obs.valueCodeableConcept), obs.valueString or ""]
+        value_codes = set(codes_of(obs.valueCodeableConcept, LOINC))
         every = " ".join([*texts, *value_texts])
-        genotype = bool(set(_codes(obs.code, LOINC)) & GENOTYPE_CODES)
+        genotype = bool(set(codes_of(obs.code, LOINC)) & GENOTYPE_CODES)
         for gene, pattern in GENE_PATTERNS.items():
             if not pattern.search(every):
                 continue
@@ -361,10 +365,10 @@ class _Reader:
         for condition in conditions:
             if not _active(condition):
                 continue
-            recorded = [normalise_icd10(c) for c in _codes(condition.code, ICD10CM)]
+            recorded = [normalise_icd10(c) for c in codes_of(condition.code, ICD10CM)]
             recorded = [c for c in recorded if is_valid_icd10(c)]
             if not recorded:
-                if _codes(condition.code, SNOMED) or _texts(condition.code):
+                if codes_of(condition.code, SNOMED) or texts_of(condition.code):
                     snomed_only += 1
                 continue
             onset = condition.recordedDate or condition.onsetDateTime
@@ -376,7 +380,11 @@ class _Reader:
                 f"{snomed_only} recorded condition(s) have no ICD-10-CM code and were not matched: check the list."
             )
         for slug, prefixes in FACTOR_CODES.items():
-            hits = sorted(c for c in codes if any(_under(c, p) for p in prefixes))
+            hits = sorted(
+                c
+                for c in codes
+                if any(_under(c, p) for p in prefixes) and not any(_under(c, x) for x in FACTOR_EXCEPT.get(slug, ()))
+            )
             if hits:
                 self.facts.append(
                     Fact("factors", slug, slug, f"Condition, ICD-10-CM {', '.join(hits)}", dates[hits[0]])
@@ -411,39 +419,49 @@ class _Reader:
         for request in requests:
             if request.status != "active":
                 continue
-            concept = request.medicationCodeableConcept
-            if concept is None and request.medicationReference and request.medicationReference.reference:
-                medication = self._medication(request, request.medicationReference.reference)
-                concept = medication.code if medication else None
-            if concept is None:
-                continue
-            when = _iso(_day(request.authoredOn))
-            slug = next((self.rxcuis[c] for c in _codes(concept, RXNORM) if c in self.rxcuis), None)
-            if slug:
-                label = (_texts(concept) or [slug])[0]
-                found.append(Fact("current", slug, label, f"MedicationRequest, RxNorm {self._rx(concept)}", when))
-                continue
-            names = _texts(concept)
-            if not names:
-                continue
-            typed = medicine_name(names[0])
-            found.append(Fact("current", typed, names[0], "MedicationRequest, name as recorded", when))
+            reading = read_medicine(request, self.rxcuis, self.by_reference)
+            if reading:
+                value, label, source = reading
+                found.append(Fact("current", value, label, source, _iso(_day(request.authoredOn))))
 
-    @staticmethod
-    def _rx(concept):
-        return ", ".join(_codes(concept, RXNORM))
 
-    def _medication(self, request, reference):
-        if reference.startswith("#"):
-            return next((r for r in request.contained or () if r.id == reference[1:]), None)
-        key = "/".join(reference.rstrip("/").split("/")[-2:])
-        found = self.by_reference.get(key)
-        return found if found is not None and found.get_resource_type() == "Medication" else None
+def medication_concept(request, by_reference=None):
+    """The CodeableConcept of what a MedicationRequest orders: its own, or that of the Medication it references
+    (contained, or found in ``by_reference``: "Medication/<id>" -> resource); None when there is none."""
+    if request.medicationCodeableConcept is not None:
+        return request.medicationCodeableConcept
+    reference = request.medicationReference.reference if request.medicationReference else None
+    if not reference:
+        return None
+    if reference.startswith("#"):
+        medication = next((r for r in request.contained or () if r.id == reference[1:]), None)
+    else:
+        medication = (by_reference or {}).get("/".join(reference.rstrip("/").split("/")[-2:]))
+    if medication is None or medication.get_resource_type() != "Medication":
+        return None
+    return medication.code
+
+
+def read_medicine(request, rxcuis, by_reference=None):
+    """(value, label, source) for a MedicationRequest's medicine: the vocabulary's slug for an RxNorm ingredient
+    code it knows, else the name as written without strength and form (read like a typed name); None when the
+    request names no medicine."""
+    concept = medication_concept(request, by_reference)
+    if concept is None:
+        return None
+    codes = codes_of(concept, RXNORM)
+    slug = next((rxcuis[c] for c in codes if c in rxcuis), None)
+    names = texts_of(concept)
+    if slug:
+        return slug, (names or [slug])[0], f"MedicationRequest, RxNorm {', '.join(codes)}"
+    if not names:
+        return None
+    return medicine_name(names[0]), names[0], "MedicationRequest, name as recorded"
 
 
 def _active(condition):
-    status = _codes(condition.clinicalStatus, "http://terminology.hl7.org/CodeSystem/condition-clinical")
-    verification = _codes(condition.verificationStatus, "http://terminology.hl7.org/CodeSystem/condition-ver-status")
+    status = codes_of(condition.clinicalStatus, "http://terminology.hl7.org/CodeSystem/condition-clinical")
+    verification = codes_of(condition.verificationStatus, "http://terminology.hl7.org/CodeSystem/condition-ver-status")
     if verification and verification[0] in {"refuted", "entered-in-error"}:
         return False
     return not status or status[0] in {"active", "recurrence", "relapse"}

@@ -3,9 +3,7 @@
 
 import pytest
 
-from treatments import smart
-
-from ..ehr import ISS, FakeRecordSystem
+from ..ehr import ISS, install
 from .conftest import PHONE, assert_no_axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -15,10 +13,7 @@ NO_HORIZONTAL_SCROLL = "() => document.documentElement.scrollWidth <= document.d
 
 @pytest.fixture
 def ehr(settings, monkeypatch):
-    settings.SMART_CLIENTS = {ISS: {"client_id": "explorer-public"}}
-    system = FakeRecordSystem()
-    monkeypatch.setattr(smart, "TRANSPORT", system.transport)
-    return system
+    return install(settings, monkeypatch)
 
 
 def authorise_in_browser(page, ehr):
