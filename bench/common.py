@@ -88,6 +88,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_up(url, name, tries=300):
+    """Return once ``url`` answers 200 (polled every 0.1 s); RuntimeError when ``name`` never comes up."""
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} did not start")
+
+
 @contextmanager
 def gunicorn(env, workers=2):
     """gunicorn serving the app on a free loopback port; yields the base URL."""
@@ -117,15 +129,7 @@ def gunicorn_process(env, workers=2):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
+        wait_until_up(base + "/healthz", "gunicorn")
         yield base, process
     finally:
         process.terminate()
@@ -214,15 +218,7 @@ def datasette(database_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/-/versions.json", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("datasette did not start")
+        wait_until_up(base + "/-/versions.json", "datasette")
         yield base
     finally:
         process.terminate()

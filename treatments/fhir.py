@@ -25,7 +25,7 @@ CDS Hooks response.
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -159,7 +159,6 @@ class Record:
     conditions: tuple = ()  # slugs of the knowledge base's conditions recorded (several when a code is shared)
     notices: tuple = ()  # things read that need the clinician (dialysis type, SNOMED-only conditions, eGFR...)
     skipped: int = 0  # resources that were not valid FHIR R4
-    medicines: tuple = field(default=(), compare=False)  # (text or slug, how it was matched) for the echo
 
     def query(self):
         """The inputs as (name, [values]) pairs, in the explorer's parameter order."""
@@ -215,7 +214,7 @@ class _Reader:
         self.today = today
         self.condition_codes = conditions  # slug -> tuple of ICD-10-CM codes (published conditions)
         self.rxcuis = rxcuis  # RxNorm ingredient code -> medicine slug
-        self.facts, self.notices, self.medicine_echo = [], [], []
+        self.facts, self.notices = [], []
         self.resources = resources
         self.by_reference = {f"{r.get_resource_type()}/{r.id}": r for r in resources if r.id}
 
@@ -233,7 +232,6 @@ class _Reader:
             conditions=tuple(conditions),
             notices=tuple(dict.fromkeys(self.notices)),
             skipped=skipped,
-            medicines=tuple(self.medicine_echo),
         )
 
     # --- Patient ---------------------------------------------------------------------------
