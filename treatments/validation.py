@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
-import simple_icd_10_cm as icd
 import textstat
 from textstat.textstat import textstatistics
 
+from . import icd10cm
 from . import models as m
 
 READING_GRADE_LIMIT = 6.0  # Flesch–Kincaid grade for English patient text
@@ -63,7 +63,7 @@ def normalise_icd10(code):
 
 
 def is_valid_icd10(code):
-    return icd.is_valid_item(code)
+    return icd10cm.is_valid(code)
 
 
 def renal_band_problems(bands, normal_max=None, normal_unit=None):

@@ -1,7 +1,6 @@
 from functools import wraps
 
 import segno
-import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Prefetch, Q
@@ -446,6 +445,8 @@ def summary_pdf(request):
     if context is None:
         return render(request, "treatments/plan.html", {"form": form, "result": None}, status=400)
     html = render_to_string("treatments/summary.html", context, request=request)
+    import weasyprint  # here, not at import: about 40 MB per worker, for the PDF only
+
     stylesheets = [weasyprint.CSS(filename=finders.find(name)) for name in ("css/summary.css", "css/summary-print.css")]
     pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=stylesheets)
     response = HttpResponse(pdf, content_type="application/pdf")
