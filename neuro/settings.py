@@ -124,6 +124,8 @@ PAGES_IN_PROCESS = int(env("PAGES_IN_PROCESS", "64"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+# ... and the knowledge-base values it reads most (condition snapshots, name lookups, plan data: treatments/cache.py).
+KB_VALUES_IN_PROCESS = int(env("KB_VALUES_IN_PROCESS", "256"))
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

@@ -55,8 +55,8 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
 # form, the source cited for duplication, and the medicine vocabulary (7 queries, once per process and
 # knowledge-base version: see treatments/medicines.py).
 CONDITION_QUERIES = 37
-# Warm data cache, new query string: the version, condition (+ sources prefetch); factors and medicines are cached.
-CONDITION_QUERIES_WARM = 3
+# Warm, new query string: the version only (the condition, its data, factors and medicines are in this process).
+CONDITION_QUERIES_WARM = 1
 
 
 @pytest.mark.parametrize("extra", [0, 6])

@@ -18,6 +18,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import models as m
 
@@ -63,6 +64,12 @@ class Mechanisms:
         """The properties that meet any of the specs ((property, level or None), …)."""
         return tuple(p for spec in specs if (p := self.find(*spec)) is not None)
 
+    @cached_property
+    def spec_keys(self):
+        """Every spec one of the properties meets: (property, level) and (property, None) — a quick test of
+        whether ``matching`` can find anything (the rule engine checks every rule against every pair)."""
+        return frozenset(key for p in self.properties for key in ((p.property, p.level), (p.property, None)))
+
     @property
     def cns_active(self):
         return self.find(m.Property.BEERS_CNS_ACTIVE) is not None
@@ -106,8 +113,16 @@ class RuleRef:
     older_adult_only: bool
     sources: tuple
 
+    @cached_property
+    def _sides(self):
+        return frozenset(self.left), frozenset(self.right)
+
     def basis(self, a, b):
         """(a's matching properties, b's) when the rule applies to the pair a, b (either order), else None."""
+        left, right = self._sides
+        a_keys, b_keys = a.spec_keys, b.spec_keys
+        if not ((a_keys & left and b_keys & right) or (a_keys & right and b_keys & left)):
+            return None
         forward = (a.matching(self.left), b.matching(self.right))
         if all(forward):
             return forward

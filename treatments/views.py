@@ -4,7 +4,7 @@ import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -80,9 +80,9 @@ def search(request):
 @require_GET
 @cache.cached_page
 def condition_detail(request, slug):
-    condition = get_object_or_404(
-        m.Condition.objects.published().prefetch_related(explorer.published_sources()), slug=slug
-    )
+    condition = cache.condition(slug, cache.request_version(request))
+    if condition is None:
+        raise Http404("No published condition matches this address.")
     data, form, result = forms.bind_explorer(request, condition)
     drug_names = {slug: d.name for slug, d in {**form.found.items, **data.current_drugs}.items()}
     context = {
@@ -123,7 +123,9 @@ def condition_detail(request, slug):
 @require_GET
 @cache.cached_page
 def condition_csv(request, slug):
-    condition = get_object_or_404(m.Condition.objects.published(), slug=slug)
+    condition = cache.condition(slug, cache.request_version(request))
+    if condition is None:
+        raise Http404("No published condition matches this address.")
     _data, form, result = forms.bind_explorer(request, condition)
     if result is None:
         errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())

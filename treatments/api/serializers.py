@@ -1,6 +1,8 @@
 """What the API returns. Records come from the ORM (published rows only, prefetched by the views);
 explore results are the explorer's own dataclasses, serialised field by field with no logic."""
 
+from functools import cached_property
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -443,8 +445,14 @@ class TargetSerializer(AmountSerializer):
 class RegimenStepSerializer(AmountSerializer):
     after_days = serializers.IntegerField(help_text="Days after the first dose (the start is day 0).")
 
+    @cached_property
+    def _amount(self):
+        return AmountSerializer()  # one per serializer (a list's child is one): building fields is costly
+
     def to_representation(self, instance):
-        return {"after_days": instance.after_days, **AmountSerializer(instance.dose).data}
+        if instance.dose is None:
+            return {"after_days": instance.after_days, **AmountSerializer(instance.dose).data}
+        return {"after_days": instance.after_days, **self._amount.to_representation(instance.dose)}
 
 
 class RegimenSerializer(serializers.Serializer):
@@ -598,7 +606,11 @@ class OptionSerializer(serializers.Serializer):
     def get_regimen(self, option):
         if option.kind != explorer.KIND_DRUG or not option.regimens:
             return None
-        return RegimenSerializer(option.regimens[0]).data
+        return self._regimen.to_representation(option.regimens[0])
+
+    @cached_property
+    def _regimen(self):
+        return RegimenSerializer(context=self.context)  # once per serializer, not per option
 
 
 class WorkupSerializer(serializers.Serializer):

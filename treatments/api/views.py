@@ -295,7 +295,7 @@ def explore(request):
         raise ValidationError({"condition": ["This parameter is required."]})
     if not re.fullmatch(SLUG, slug):
         raise ValidationError({"condition": ["Enter a condition slug."]})
-    condition = m.Condition.objects.published().prefetch_related(_published_sources()).filter(slug=slug).first()
+    condition = kb_cache.condition(slug, kb_cache.request_version(request))
     if condition is None:
         raise ValidationError({"condition": ["No published condition has this slug."]})
     data, form, result = forms.bind_explorer(request, condition)
