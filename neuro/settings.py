@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "treatments.middleware.permissions_policy",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A database outage answers 503 with Retry-After (templates/503.html), not a 500.
+    "treatments.db_unavailable.DatabaseUnavailableMiddleware",
     # Last, as the django-axes docs ask: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -113,7 +115,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # set REDIS_URL (e.g. redis://127.0.0.1:6379/0). Without it each process keeps its own local memory.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        # A Redis outage only slows pages down: its errors are cache misses (treatments/resilient_cache.py).
+        {"BACKEND": "treatments.resilient_cache.ResilientRedisCache", "LOCATION": env("REDIS_URL")}
         if env("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
     )
@@ -121,11 +124,13 @@ CACHES = {
 # Each app process also keeps its most recently served pages in memory (treatments/cache.py), so a
 # page hit needs no round trip to Redis; 0 turns that off.
 PAGES_IN_PROCESS = int(env("PAGES_IN_PROCESS", "64"))
+# ... and the knowledge-base values it reads most (condition snapshots, name lookups, plan data: treatments/cache.py).
+KB_VALUES_IN_PROCESS = int(env("KB_VALUES_IN_PROCESS", "256"))
+# ... and the parts of pages that depend on the knowledge base only ({% kb_fragment %}, treatments/templatetags).
+KB_FRAGMENTS = env("KB_FRAGMENTS", "1") == "1"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-# ... and the knowledge-base values it reads most (condition snapshots, name lookups, plan data: treatments/cache.py).
-KB_VALUES_IN_PROCESS = int(env("KB_VALUES_IN_PROCESS", "256"))
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
