@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export LOCAL_RUN ?= 1
 
-.PHONY: run test venv lint fmt migrations-check check-deploy kb export clean audit bench bench-short load load-short
+.PHONY: run test venv lint fmt migrations-check check-deploy kb export clean audit bench bench-short load load-short \
+	faults faults-short backup-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON_BIN) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0] + ". Install it (pyenv install 3.12.1) or set PYTHON_BIN.")'
@@ -65,6 +66,18 @@ load: venv
 
 load-short: venv
 	$(PY) bench/load.py --short
+
+# Faults under load (bench/faults.py): Redis stopped, PostgreSQL restarted (root + pg_ctlcluster), a worker killed,
+# admin edits across two gunicorn servers; database neuro_fault. Full runs write docs/benchmarks.md.
+faults: venv
+	$(PY) bench/faults.py --write
+
+faults-short: venv
+	$(PY) bench/faults.py --short
+
+# pg_dump / pg_restore of a loaded database with history and an editor; the same pages byte for byte.
+backup-drill: venv
+	$(PY) bench/backup_drill.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

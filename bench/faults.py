@@ -525,10 +525,10 @@ def create_editor(env):
     return username, password
 
 
-def get(url, binary=False):
+def get(url, binary=False, headers=None):
     """(status, body, headers) of a GET; the body as text unless ``binary``."""
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=60) as response:
             status, body, headers = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
         status, body, headers = error.code, error.read(), error.headers
