@@ -127,7 +127,7 @@ PAGES_IN_PROCESS = int(env("PAGES_IN_PROCESS", "64"))
 # ... and the knowledge-base values it reads most (condition snapshots, name lookups, plan data: treatments/cache.py).
 KB_VALUES_IN_PROCESS = int(env("KB_VALUES_IN_PROCESS", "256"))
 # ... and the parts of pages that depend on the knowledge base only ({% kb_fragment %}, treatments/templatetags).
-KB_FRAGMENTS = env("KB_FRAGMENTS", "1") == "1"
+KB_FRAGMENTS = env_bool("KB_FRAGMENTS", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -125,6 +125,8 @@ class InProcess:
 
 # The condition snapshots, name lookups and plan data of the newest version (each at most a few hundred kB).
 _in_process = InProcess(settings.KB_VALUES_IN_PROCESS)
+# Parts of pages that depend on the knowledge base only ({% kb_fragment %}): about 3 kB each.
+fragments = InProcess(4096)
 
 
 def _cached(key, build, kb_version=None):
@@ -324,6 +326,7 @@ def clear():
     with _vocabulary_lock:
         _vocabularies.clear()
     _in_process.clear()
+    fragments.clear()
 
 
 MIN_COMPRESSED_LENGTH = 200  # bytes; below this gzip's own header outweighs the saving (as GZipMiddleware)

@@ -1,0 +1,81 @@
+"""The parts of pages kept per knowledge-base version ({% kb_fragment %}) change nothing: pages for many patients,
+filters and conditions, rendered with them (after other patients filled them) and without, are the same bytes."""
+
+import random
+
+import pytest
+from django.core.cache import cache as django_cache
+from django.test import Client
+
+from treatments import cache
+
+from .conftest import without_nonce
+
+pytestmark = pytest.mark.django_db
+
+# Each condition with guidelines that have positions on it (a filter on one narrows each option's table).
+CONDITIONS = {
+    "painful-diabetic-neuropathy": ["aan-2022-pdn", "nice-cg173", "finnerup-2015"],
+    "postherpetic-neuralgia": ["efns-2010-np", "nice-cg173"],
+    "trigeminal-neuralgia": ["ean-2019-tn", "aan-efns-2008-tn"],
+    "carpal-tunnel-syndrome": ["aaos-cts-2016"],
+}
+
+
+def patients(seed, count, guidelines=()):
+    rng = random.Random(seed)
+    for _ in range(count):
+        query = {"age": rng.randint(18, 100), "crcl": rng.choice(["", 10, 29, 30, 59, 60, 90])}
+        query["current"] = rng.sample(["tramadol", "sertraline", "warfarin", "ciprofloxacin", "lorazepam"], 2)
+        query["factors"] = rng.sample(["depression", "epilepsy", "falls-risk", "insomnia", "heart-disease"], 1)
+        if guidelines and rng.random() < 0.5:
+            query["guideline"] = rng.choice(guidelines)
+        if rng.random() < 0.3:
+            query["line"] = rng.choice(["first", "second"])
+        yield {key: value for key, value in query.items() if value != ""}
+
+
+def clear_pages():
+    django_cache.clear()
+    with cache._recent_lock:
+        cache._recent.clear()
+
+
+def page(client, condition, query, htmx=False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(f"/conditions/{condition}/", query, headers=headers)
+    assert response.status_code == 200, (condition, query)
+    return without_nonce(response.content.decode())
+
+
+def test_pages_are_the_same_with_and_without_the_fragments(real_kb, settings):
+    client = Client()
+    settings.KB_FRAGMENTS = True
+    for condition in CONDITIONS:  # other patients, with no guideline filter, fill the fragments first
+        for query in patients(f"fill-{condition}", 3):
+            page(client, condition, query)
+    assert cache.fragments._items, "the fragments were never kept: this test would prove nothing"
+    compared, filtered = 0, 0
+    for condition, guidelines in CONDITIONS.items():
+        for i, query in enumerate(patients(condition, 6, guidelines)):
+            settings.KB_FRAGMENTS = True
+            kept = page(client, condition, query, htmx=i % 3 == 0)
+            settings.KB_FRAGMENTS = False
+            clear_pages()  # the whole page is cached too: render it afresh (the fragments stay)
+            fresh = page(client, condition, query, htmx=i % 3 == 0)
+            assert kept == fresh, (condition, query)
+            compared += 1
+            filtered += "guideline" in query
+    assert compared == 24 and filtered >= 6
+
+
+def test_a_fragment_is_rendered_again_after_an_edit(real_kb, settings, client):
+    from treatments import models as m
+
+    settings.KB_FRAGMENTS = True
+    url = "/conditions/painful-diabetic-neuropathy/"
+    assert "Work-up" in client.get(url, {"age": 70}).text
+    condition = m.Condition.objects.get(slug="painful-diabetic-neuropathy")
+    condition.description = "An edited description, published."
+    condition.save()  # a history record raises the knowledge-base version
+    assert "An edited description, published." in client.get(url, {"age": 71}).text
