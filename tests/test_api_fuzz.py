@@ -3,6 +3,8 @@ them to the WSGI app over the real knowledge base. No response may be a 500, use
 status or content type, or break the schema. Bounded: a few examples per operation, about 15 s on an
 idle machine (the knowledge base is loaded once per session, ``real_kb``)."""
 
+from decimal import Decimal
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -81,3 +83,70 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(app):
                 case.validate_response(response, checks=CHECKS)
 
             check()
+
+
+# --- the schema documents every real parameter (so the fuzzing above draws them all) ------------------------
+
+
+def _operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        path.removeprefix("/api/v1"): {p["name"]: p for p in operation["get"].get("parameters", [])}
+        for path, operation in schema["paths"].items()
+    }
+
+
+def _real_parameters():
+    """What each endpoint really reads: the forms' fields and the views' own parameters."""
+    from treatments import forms
+
+    explorer = set(forms.ExplorerForm.base_fields) - {"plan"}  # the plan tray is the page's only
+    plan = set(forms.PlanForm.base_fields)
+    return {
+        "/explore/": explorer | {"condition", "format"},
+        "/interactions/check/": plan - {"procedures"} | {"format"},
+        "/summary/": plan | {"lang", "format"},
+        "/conditions/": {"search", "icd10", "category", "page", "format"},
+        "/drugs/": {"search", "atc", "drug_class", "page", "format"},
+        "/medicines/": {"search", "property", "page", "format"},
+    }
+
+
+@pytest.mark.parametrize("path", list(_real_parameters()))
+def test_the_schema_lists_every_real_parameter(path):
+    assert set(_operations()[path]) == _real_parameters()[path]
+
+
+@pytest.mark.parametrize("path", ["/explore/", "/interactions/check/", "/summary/"])
+def test_the_schema_gives_each_patient_parameter_its_type_range_and_choices(path):
+    """Numbers with the form's own type and range, choices with the form's own values, medicine lists with the
+    form's limits: schemathesis then draws values at and beyond them."""
+    from django import forms as django_forms
+
+    from treatments import forms
+
+    documented = _operations()[path]
+    form = forms.ExplorerForm if path == "/explore/" else forms.PlanForm
+    for name, field in form.base_fields.items():
+        if name not in documented:
+            continue
+        schema = documented[name]["schema"]
+        if isinstance(field, django_forms.DecimalField):
+            assert schema["type"] == "number", name
+            assert [Decimal(str(schema[k])) for k in ("minimum", "maximum")] == [field.min_value, field.max_value]
+        elif isinstance(field, django_forms.IntegerField):
+            assert schema["type"] == "integer", name
+            assert (schema["minimum"], schema["maximum"]) == (field.min_value, field.max_value), name
+        elif isinstance(field, forms.DrugNamesField):
+            assert schema["type"] == "array" and schema["maxItems"] == field.max_items, name
+            assert schema["items"]["maxLength"] == forms.MAX_NAME_LENGTH, name
+        elif isinstance(field, django_forms.MultipleChoiceField):
+            # factors: the published factors (set per request); drug_class: the condition's classes, no enum
+            choices = {v for v, _ in field.choices} or (set(m.PatientFactor.SLUGS) if name == "factors" else set())
+            assert schema["type"] == "array" and set(schema["items"].get("enum", ())) == choices, name
+        elif isinstance(field, django_forms.ChoiceField) and name != "guideline":  # guidelines: the condition's
+            assert set(schema["enum"]) == {v for v, _ in field.choices if v}, name
+    if path == "/summary/":
+        assert set(documented["lang"]["schema"]["enum"]) == {"en", "es"}
+    required = {name for name, parameter in documented.items() if parameter.get("required")}
+    assert required == {"/explore/": {"condition"}, "/interactions/check/": {"drugs"}, "/summary/": set()}[path]

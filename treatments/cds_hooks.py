@@ -228,7 +228,7 @@ def _body(request):
         raise CallError("the request is too large", 413) from None
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise CallError("the request body is not JSON") from None
     if not isinstance(body, dict):
         raise CallError("the request body must be a JSON object")
@@ -252,7 +252,11 @@ def _prefetched(body):
     if not isinstance(server, str) or not isinstance(token, str) or not token:
         raise CallError("prefetch is missing and no fhirServer with fhirAuthorization was given", 412)
     server = server.rstrip("/")
-    if urlsplit(server).scheme != "https" and not (settings.DEBUG or settings.TESTING):
+    try:
+        scheme = urlsplit(server).scheme
+    except ValueError:  # e.g. "https://[x": not a URL
+        raise CallError("fhirServer is not a URL", 412) from None
+    if scheme != "https" and not (settings.DEBUG or settings.TESTING):
         raise CallError("fhirServer must be https", 412)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
     try:
@@ -378,7 +382,7 @@ def _orders(context, hook):
 
 def _unread_orders(context, hook):
     """How many draft MedicationRequests to check (selected, for order-select) were not valid FHIR R4."""
-    selected = set(context.get("selections") or ())
+    selected = set(context.get("selections") or ()) if hook == "order-select" else set()  # checked for order-select
     return sum(
         1
         for data in context["unreadable"]

@@ -306,7 +306,9 @@ class _Reader:
         if value is None or unit not in units:
             self.notices.append(f"A {label.lower()} was recorded in a unit the explorer does not read: enter it.")
             return
-        converted = (value * units[unit]).quantize(Decimal("0.1"))
+        converted = value * units[unit]
+        if abs(converted) < 10**6:  # far outside any range, a quantize would need more digits than the precision
+            converted = converted.quantize(Decimal("0.1"))
         low, high = (forms.WEIGHT_MIN, forms.WEIGHT_MAX) if name == "weight" else (forms.HEIGHT_MIN, forms.HEIGHT_MAX)
         text = format_number(converted)
         if not _in_range(converted, low, high):

@@ -183,13 +183,20 @@ def _token(pending, code, redirect_uri):
         auth = (registered["client_id"], registered["client_secret"])
     else:
         data["client_id"] = registered["client_id"]
+    status = None
     try:
         with client() as http:
             response = http.post(pending["token"], data=data, auth=auth, headers={"Accept": "application/json"})
-        token = response.json() if response.status_code == 200 else None
+        status = response.status_code
+        token = response.json() if status in (200, 400) else None
     except (httpx.HTTPError, ValueError):
         token = None
-    if not isinstance(token, dict) or not isinstance(token.get("access_token"), str):
+    if status == 400 and isinstance(token, dict) and token.get("error") == "invalid_grant":
+        # The code the browser brought back was refused (made up, used already or expired): not a server fault.
+        raise LaunchError(
+            "The record system did not accept this authorisation (used already or expired). Launch again."
+        )
+    if status != 200 or not isinstance(token, dict) or not isinstance(token.get("access_token"), str):
         raise LaunchError("The record system did not give access to the record. Launch again.", 502)
     if str(token.get("token_type", "")).lower() != "bearer":
         raise LaunchError("The record system gave an access token of an unknown type.", 502)
@@ -224,7 +231,7 @@ def _search(http, iss, url):
         try:
             response = http.get(url)
             data = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError):  # InvalidURL: e.g. a control character in an id
             data = None
         if not isinstance(data, dict):
             raise LaunchError("The record system's FHIR server did not answer. Launch again.", 502)

@@ -219,18 +219,25 @@ def _choices(name):
     return [value for value, _label in forms.ExplorerForm.base_fields[name].choices if value]
 
 
-def _list_parameter(name, description, enum=None):
+def _list_parameter(name, description, enum=None, *, names=False, required=False):
+    """A comma-separated list; ``names``: medicine or procedure names (``forms.DrugNamesField``'s limits)."""
+    items = {"type": "string", **({"enum": enum} if enum else {})}
+    schema = {"type": "array", "items": items}
+    if names:
+        items["maxLength"] = forms.MAX_NAME_LENGTH
+        schema["maxItems"] = forms.MAX_CURRENT_MEDICATIONS
     return OpenApiParameter(
-        name,
-        {"type": "array", "items": {"type": "string", **({"enum": enum} if enum else {})}},
-        explode=False,
-        description=description + " Comma-separated.",
+        name, schema, explode=False, required=required, description=description + " Comma-separated."
     )
 
 
 def _number_parameter(name, field, description):
-    schema = {"type": "integer" if isinstance(field, django_forms.IntegerField) else "number"}
-    schema |= {"minimum": float(field.min_value), "maximum": float(field.max_value)}
+    """The form field's type and range (a DecimalField is an IntegerField subclass: test it first)."""
+    if isinstance(field, django_forms.DecimalField):
+        schema = {"type": "number", "minimum": float(field.min_value), "maximum": float(field.max_value)}
+        description += f" At most {field.decimal_places} decimal place{'s' if field.decimal_places > 1 else ''}."
+    else:
+        schema = {"type": "integer", "minimum": int(field.min_value), "maximum": int(field.max_value)}
     return OpenApiParameter(name, schema, description=description)
 
 
@@ -254,7 +261,7 @@ def _patient_parameters():
             for name, gene in forms.GENE_FIELDS.items()
         ),
         _list_parameter("factors", "Patient factor slugs.", list(m.PatientFactor.SLUGS)),
-        _list_parameter("current", "Current medicines: generic or brand names or slugs."),
+        _list_parameter("current", "Current medicines: generic or brand names or slugs.", names=True),
     ]
 
 
@@ -317,15 +324,19 @@ def explore(request):
 # --- plan check and patient summary -------------------------------------------------------------------------
 
 PLAN_PATIENT_PARAMETERS = [
-    _list_parameter("drugs", "Drugs in the plan: slugs or generic names.", None),
+    _list_parameter("drugs", "Drugs in the plan: slugs or generic names.", names=True),
     OpenApiParameter(
         "condition", {"type": "string", "pattern": f"^{SLUG}$"}, description="Condition slug: that indication's doses."
     ),
     *_patient_parameters(),
 ]
+INTERACTIONS_PARAMETERS = [
+    _list_parameter("drugs", "Drugs in the plan: slugs or generic names.", names=True, required=True),
+    *PLAN_PATIENT_PARAMETERS[1:],
+]
 SUMMARY_PARAMETERS = [
     *PLAN_PATIENT_PARAMETERS,
-    _list_parameter("procedures", "Procedure slugs in the plan."),
+    _list_parameter("procedures", "Procedure slugs in the plan.", names=True),
     OpenApiParameter(
         "lang",
         {"type": "string", "enum": list(handout.LANGUAGES)},
@@ -346,14 +357,15 @@ def _checked_plan(request, parameters):
     return data, result, condition
 
 
-@extend_schema(parameters=PLAN_PATIENT_PARAMETERS, responses=s.PlanCheckSerializer)
+@extend_schema(parameters=INTERACTIONS_PARAMETERS, responses=s.PlanCheckSerializer)
 @conditional
 @api_view(["GET"])
 def interactions_check(request):
     """Interactions and plan checks for a set of drugs: the same result as the plan page."""
-    if not request.query_params.get("drugs"):
+    # Any of the repeated or comma-separated values, as the plan form reads them (not only the last one).
+    if not any(part.strip() for value in request.query_params.getlist("drugs") for part in value.split(",")):
         raise ValidationError({"drugs": ["This parameter is required."]})
-    _data, result, _condition = _checked_plan(request, PLAN_PATIENT_PARAMETERS)
+    _data, result, _condition = _checked_plan(request, INTERACTIONS_PARAMETERS)
     return Response(s.PlanCheckSerializer(result).data)
 
 
