@@ -217,8 +217,20 @@ def start_wrk(base, seconds, connections, extra_paths=()):
         base,
     ]
     command += ["--", PATIENT, *PAGES, *extra_paths]
-    env = {**os.environ, "WRK_ACCEPT_ENCODING": "gzip"}
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@contextmanager
+def load_on(bases, seconds, connections, extra_paths=()):
+    """One wrk per server, ``connections`` in all; yields their processes, killed on the way out if still running."""
+    processes = [start_wrk(base, seconds, connections // len(bases), extra_paths) for base in bases]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def wrk_results(processes, seconds):
@@ -288,22 +300,17 @@ def run_under_load(name, servers, seconds, fault, workers):
     bases = [base for base, _ in servers]
     probe = Probe(bases)
     probe.start()
-    processes = [start_wrk(base, seconds, connections=32 // len(servers)) for base in bases]
     try:
-        t0 = time.monotonic()
-        fault_start, fault_end, notes = fault(t0)
-        # Every worker must work again after the fault: CPU time between two late snapshots.
-        settle = max(fault_end + 3, t0 + seconds * 0.6)
-        time.sleep(max(0, settle - time.monotonic()))
-        first = {pid: cpu_ticks(pid) for _, master in servers for pid in worker_pids(master.pid)}
-        time.sleep(max(0, t0 + seconds - 0.5 - time.monotonic()))
-        last = {pid: cpu_ticks(pid) for pid in first}
-        load = wrk_results(processes, seconds)
+        with load_on(bases, seconds, 32) as processes:
+            t0 = time.monotonic()
+            fault_start, fault_end, notes = fault(t0)
+            # Every worker must work again after the fault: CPU time between two late snapshots.
+            wait_until(max(fault_end + 3, t0 + seconds * 0.6))
+            first = {pid: cpu_ticks(pid) for _, master in servers for pid in worker_pids(master.pid)}
+            wait_until(t0 + seconds - 0.5)
+            last = {pid: cpu_ticks(pid) for pid in first}
+            load = wrk_results(processes, seconds)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
         probe.stop()
     problems = []
     stuck = [pid for pid, ticks in first.items() if ticks is None or last[pid] is None or last[pid] <= ticks]
@@ -344,6 +351,16 @@ def wait_until(t):
     time.sleep(max(0, t - time.monotonic()))
 
 
+def seconds_until(condition, limit, interval=0.02):
+    """How long until ``condition()`` is true (polled), or None if it is not within ``limit`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() < started + limit:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(interval)
+    return None
+
+
 def redis_fault(redis, start, outage):
     def fault(t0):
         wait_until(t0 + start)
@@ -352,12 +369,7 @@ def redis_fault(redis, start, outage):
         wait_until(began + outage)
         redis.start()
         ended = time.monotonic()
-        cache_back = None
-        while time.monotonic() < ended + 10:
-            if redis.dbsize():
-                cache_back = time.monotonic() - ended
-                break
-            time.sleep(0.05)
+        cache_back = seconds_until(redis.dbsize, 10)
         back = f"{cache_back:.2f} s" if cache_back is not None else "not within 10 s"
         return began, ended, [f"Redis (empty) used again by the app {back} after it started"]
 
@@ -383,13 +395,12 @@ def worker_fault(master, start, workers):
         victim = before[0]
         os.kill(victim, signal.SIGKILL)
         killed = time.monotonic()
-        replaced = None
-        while time.monotonic() < killed + 15:
+
+        def replaced_it():
             now = worker_pids(master.pid)
-            if len(now) == workers and victim not in now:
-                replaced = time.monotonic() - killed
-                break
-            time.sleep(0.02)
+            return len(now) == workers and victim not in now
+
+        replaced = seconds_until(replaced_it, 15)
         back = f"in {replaced:.2f} s" if replaced is not None else "NOT within 15 s"
         return killed, killed, [f"worker {victim} of the first server killed (SIGKILL); the master replaced it {back}"]
 
@@ -557,19 +568,13 @@ def consistency(servers, env, editor, seconds, connections=32):
         if not all(seen.values()):
             problems.append(f"edit 1 not visible on every server's next request: {seen}")
         # Edits while both servers are under load (the drug page among the pages wrk requests).
-        processes = [start_wrk(base, seconds, connections // len(bases), (DRUG_PAGE, DRUG_API)) for base in bases]
-        try:
+        with load_on(bases, seconds, connections, (DRUG_PAGE, DRUG_API)) as processes:
             t0 = time.monotonic()
             for n in (2, 3, 4):
                 wait_until(t0 + seconds * (n - 1) / 4)
                 edits.append(f"Capsules (fault drill {token}, edit {n})")
                 admins[n % 2].publish_edit("drug", before["drug_pk"], EDITED_FIELD, edits[-1], f"Fault drill: {n}.")
             load = wrk_results(processes, seconds)
-        finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
     finally:
         for admin in admins:
             admin.close()
@@ -720,6 +725,9 @@ def main():
     leaked = [line for line in log.splitlines() if "crcl=" in line or "?age=" in line or "&age=" in line]
     if leaked:
         results[-1]["problems"].append(f"{len(leaked)} log lines hold a query string, e.g. {leaked[0][:200]}")
+    tracebacks = log.split("Traceback (most recent call last):")[1:]
+    if tracebacks:  # server errors (a 503 is not one): show the last, for whoever must fix it
+        print(f"\n{len(tracebacks)} tracebacks in the servers' log; the last:\nTraceback{tracebacks[-1][:6000]}")
     text = report(results, "short" if args.short else "full")
     print(f"\n{text}\n\nTotal time {time.monotonic() - started:.0f} s", flush=True)
     if args.write:
