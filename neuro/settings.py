@@ -98,6 +98,8 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "neuro.wsgi.application"
+# Django's plainest widgets written in Python with their templates' markup (treatments/widgets.py).
+FORM_RENDERER = "treatments.widgets.FastWidgetRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
