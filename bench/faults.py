@@ -37,6 +37,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,8 +253,8 @@ def wrk_results(processes, seconds):
 
 
 class Probe(threading.Thread):
-    """Requests one page from each server every ``interval`` seconds: (time, base, status, clean 503). The page
-    is cached, so it answers as soon as the server can read the knowledge-base version."""
+    """Requests one page from each server every ``interval`` seconds: (time, base, status, clean 503, seconds
+    taken). The page is cached, so it answers as soon as the server can read the knowledge-base version."""
 
     def __init__(self, bases, interval=0.1):
         super().__init__(daemon=True)
@@ -273,7 +274,7 @@ class Probe(threading.Thread):
                 except OSError as error:
                     status, body = type(error).__name__, b""
                 clean = status == 503 and CLEAN_503 in body and b"Traceback" not in body
-                self.samples.append((started, base, status, clean))
+                self.samples.append((started, base, status, clean, time.monotonic() - started))
             self.done.wait(self.interval)
 
     def stop(self):
@@ -284,7 +285,7 @@ class Probe(threading.Thread):
         """Seconds from ``fault_end`` to the first 200 after it from every server (the slowest), or None."""
         times = []
         for base in self.bases:
-            good = [t for t, b, status, _ in self.samples if b == base and t >= fault_end and status == 200]
+            good = [t for t, b, status, *_ in self.samples if b == base and t >= fault_end and status == 200]
             if not good:
                 return None
             times.append(good[0] - fault_end)
@@ -324,13 +325,24 @@ def run_under_load(name, servers, seconds, fault, workers):
     if bad:
         problems.append(f"5xx not documented for this fault: {bad}")
     probe_statuses = {}
-    for _, _, status, _ in probe.samples:
+    for _, _, status, *_ in probe.samples:
         probe_statuses[str(status)] = probe_statuses.get(str(status), 0) + 1
     unclean = [s for s in probe.samples if s[2] == 503 and not s[3]]
     if unclean:
         problems.append(f"{len(unclean)} 503 responses that are not the clean 'Briefly unavailable' page")
     during = [s for s in probe.samples if fault_start <= s[0] < fault_end]
     recovery = probe.recovery(fault_end)
+    phases = {
+        "before": [s for s in probe.samples if s[0] < fault_start],
+        "during": during,
+        "after": [s for s in probe.samples if s[0] >= fault_end],
+    }
+    medians = [
+        f"{phase} the fault {statistics.median(s[4] for s in samples) * 1000:.0f} ms"
+        for phase, samples in phases.items()
+        if samples
+    ]
+    notes = [*notes, "the probe's median answer time: " + ", ".join(medians)]
     if recovery is None or recovery > RECOVERY_LIMIT:
         problems.append(f"no recovery within {RECOVERY_LIMIT:.0f} s of the fault's end (got {recovery})")
     return {
@@ -676,7 +688,9 @@ def main():
         f"`make faults{'-short' if args.short else ''}` on {machine()}: PostgreSQL, Redis, two gunicorn servers "
         f"of {args.workers} workers each, one wrk per server (16 connections each, 32 in all), one request in eight "
         "a new patient; a probe asks each server for the explorer page every 0.1 s. Time to recover: from the "
-        "fault's end to the first 200 from every server."
+        "fault's end to the first 200 from every server. The only 5xx allowed is the database outage's 503 page "
+        "(treatments/db_unavailable.py); a killed worker's requests in flight end in socket read errors. Load "
+        f"average at the start: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} (a shared machine)."
     )
     print(header, flush=True)
 
