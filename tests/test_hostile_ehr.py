@@ -634,3 +634,15 @@ def test_a_huge_measure_in_the_record_is_a_notice_not_a_500(code, value):
     }
     record = fhir.read_json([observation], today=datetime.date(2026, 12, 4), conditions={}, rxcuis={})
     assert not record.facts and any("outside the accepted range" in notice for notice in record.notices)
+
+
+@pytest.mark.parametrize("query", ["", "?x=<b>zq777777zq</b>", "?hook=order-sign&hook=", "?%ff=%00"])
+def test_discovery_ignores_its_query_and_wrong_methods_are_405(client, ehr, signer, query):
+    response = client.get(f"/cds-services{query}")
+    assert response.status_code == 200 and {s["id"] for s in response.json()["services"]} == set(SERVICES)
+    assert "zq777777zq" not in response.content.decode()
+    assert client.post(f"/cds-services{query}", "{}", content_type="application/json").status_code == 405
+    for service in SERVICES:
+        assert client.get(f"{BASE}/{service}{query}").status_code == 405
+        assert client.put(f"{BASE}/{service}", "{}", content_type="application/json").status_code == 405
+        assert client.get(f"{BASE}/{service}/feedback").status_code == 405

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -433,7 +434,8 @@ def client():
 @given(data=st.data())
 def test_condition_page_shows_options_only_for_accepted_inputs(client, kb, data):
     pairs, expectations = data.draw(query(EXPLORER, kb))
-    response, where = get(client, f"/conditions/{CONDITION}/", pairs)
+    htmx = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans()) else {}  # the partial htmx swaps in
+    response, where = get(client, f"/conditions/{CONDITION}/", pairs, **htmx)
     assert response.status_code == 200, where
     assert_not_reflected(response, pairs, where)
     body = response.content.decode()
@@ -497,20 +499,22 @@ PLAN_PAGES = ["/plan/", "/plan/summary/", "/plan/clinician/", "/plan/note.txt", 
 @fuzz(25)
 @given(data=st.data())
 def test_plan_pages_refuse_what_the_plan_form_refuses(client, kb, path, data):
-    names = [*PLAN, "lang", "size"] if path == "/plan/summary/" else PLAN
+    names = [*PLAN, "lang", "size"] if path in ("/plan/summary/", "/plan/clinician/") else PLAN
     pairs, expectations = data.draw(query(names, kb))
     expectations.pop("lang", None), expectations.pop("size", None)  # the HTML summary falls back to English
     response, where = get(client, path, pairs)
     assert_not_reflected(response, pairs, where)
     expected = verdict(expectations)
-    if expected == BAD:
+    body = response.content.decode()
+    if expected == BAD:  # refused: no plan and no patient worked out from the values
         assert response.status_code == 400, (where, expectations)
         if path.endswith(".txt"):
-            assert response.content.decode().startswith("Invalid plan: "), where
+            assert body.startswith("Invalid plan: "), where
         else:
-            assert "Download" not in response.content.decode() or path == "/compare/", where
+            assert 'id="plan-items-h"' not in body and 'class="patient-echo"' not in body, where
     elif expected == OK and path != "/compare/":  # compare also refuses 1 or more than 4 drugs
         assert response.status_code == 200, (where, expectations)
+        assert path != "/plan/" or 'id="plan-items-h"' in body, where
 
 
 @fuzz(4)
@@ -535,7 +539,8 @@ def test_summary_pdf_refuses_a_hostile_age_without_rendering(client):
 @fuzz(40)
 @given(data=st.data())
 def test_interactions_check_api(client, kb, data):
-    pairs, expectations = data.draw(query(PLAN, kb, fixed=[("drugs", "pregabalin")]))
+    names = [name for name in PLAN if name != "procedures"]  # a plan check has no procedures
+    pairs, expectations = data.draw(query(names, kb, fixed=[("drugs", "pregabalin")]))
     response, where = get(client, "/api/v1/interactions/check/", pairs)
     body = check_api(response, where, expectations)
     if response.status_code == 200:
@@ -577,10 +582,24 @@ def test_the_html_summary_falls_back_to_english_for_an_unknown_language(client, 
     repeat=st.booleans(),
 )
 def test_search_never_reflects_its_query(client, q, repeat):
+    if "\x00" in q:  # a 500 on PostgreSQL: test_search_with_a_nul_character_is_not_a_500
+        q = q.replace("\x00", "")
     pairs = [("q", "first"), ("q", q)] if repeat else [("q", q)]
     response, where = get(client, "/search/", pairs)
     assert_not_reflected(response, pairs, where)
     assert response.status_code == (400 if len(q.strip()) > 100 else 200), where
+
+
+@pytest.mark.xfail(
+    "postgresql" in django_settings.DATABASES["default"]["ENGINE"],
+    strict=True,
+    reason="views.search sends q to PostgreSQL unchecked: a NUL is psycopg.DataError ('PostgreSQL text fields cannot "
+    "contain NUL (0x00) bytes') in views._search, a 500 (SQLite accepts it); views.py is being restructured",
+)
+@pytest.mark.parametrize("q", ["\x00", "pregabalin\x00", "\x00' OR '1'='1"])
+def test_search_with_a_nul_character_is_not_a_500(client, q):
+    response = client.get("/search/", {"q": q})
+    assert response.status_code in (200, 400)
 
 
 def test_markup_sent_to_search_comes_back_escaped(client):
