@@ -622,7 +622,7 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # medicine vocabulary (7, once per process and knowledge-base version: medicines, ingredients, properties
 # (+ sources), a check for drugs without a medicine, mechanism rules (+ sources)).
 # Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names, the
-# vocabulary (7), plan.load (18, cache cold). The summary adds the procedure names (one lookup), the
+# vocabulary (7), the plan's parts (18, cache cold: cache.plan_data). The summary adds the procedure names (one lookup), the
 # requested procedures (+ sources), the condition (by slug or name) and the content date.
 QUERIES = {
     "conditions/": 4,

@@ -79,3 +79,29 @@ def test_a_fragment_is_rendered_again_after_an_edit(real_kb, settings, client):
     condition.description = "An edited description, published."
     condition.save()  # a history record raises the knowledge-base version
     assert "An edited description, published." in client.get(url, {"age": 71}).text
+
+
+def test_plan_data_from_parts_is_what_plan_load_reads(real_kb):
+    """cache.plan_data assembles a plan's data from parts kept per drug, class and procedure: the same as
+    plan.load reads from the database, for plans of drugs, current medicines in and outside the knowledge base
+    (by class), and procedures."""
+    from treatments import explorer, plan
+    from treatments import models as m
+
+    drugs = sorted(m.Drug.objects.published().values_list("slug", flat=True))
+    medicines = sorted(m.Medicine.objects.published().values_list("slug", flat=True))
+    procedures = sorted(m.Procedure.objects.published().values_list("slug", flat=True))
+    kb_version = cache.version()
+    rng = random.Random(19)
+    for _ in range(25):
+        patient = explorer.make_patient(age=rng.randint(20, 95), current=rng.sample(medicines, rng.randint(0, 6)))
+        criteria = plan.PlanCriteria(
+            drugs=tuple(rng.sample(drugs, rng.randint(1, 3))),
+            procedures=tuple(rng.sample(procedures, rng.randint(0, 2))),
+            patient=patient,
+        )
+        expected = plan.load(criteria)
+        assembled = cache.plan_data(criteria, kb_version)
+        assert assembled == expected
+        assert list(assembled.drugs) == list(expected.drugs)
+        assert list(assembled.procedures) == list(expected.procedures)

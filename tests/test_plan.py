@@ -149,15 +149,21 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
     grow(plan_world, extra)
     params = {"drugs": ["pregabalin", "duloxetine"], "crcl": 25, "age": 70}
     # Cold cache: the knowledge-base version (treatments/cache.py), patient factors for the form, the
-    # drug names entered (one lookup), then plan.load: the plan's drugs with 13 prefetches (see
-    # Drug.objects.for_explorer), interactions touching them (+ sources, + the rules they override) and the
-    # sources the checks cite; and the medicine vocabulary with the mechanism rules (7, once per process).
+    # drug names entered (one lookup), then the plan's parts (cache.plan_data): its drugs with 13 prefetches
+    # (see Drug.objects.for_explorer), the interactions touching them or their classes (+ sources, + the rules
+    # they override) and the sources the checks cite; and the medicine vocabulary with the mechanism rules (7,
+    # once per process).
     with django_assert_num_queries(30):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
     # Warm cache, new query string: only the version; the choices, names and plan data are cached.
     with django_assert_num_queries(1):
         warm = client.get(reverse("treatments:plan"), {**params, "age": 71})
     assert warm.status_code == 200
+    # Another plan of drugs already read, for a patient with another current medicine: still only the version
+    # (the plan's data is assembled from parts kept per drug and class).
+    with django_assert_num_queries(1):
+        other = client.get(reverse("treatments:plan"), {"drugs": ["duloxetine"], "current": "pregabalin", "age": 60})
+    assert other.status_code == 200
     with django_assert_num_queries(1):  # the same query string again: the cached page
         again = client.get(reverse("treatments:plan"), {**params, "age": 71})
     assert without_nonce(again.text) == without_nonce(warm.text)

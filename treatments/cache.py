@@ -117,10 +117,38 @@ class InProcess:
                     self._items.popitem(last=False)
         return value
 
+    def get_many(self, kb_version, keys, build_many):
+        """{key: value} for each of ``keys`` that has a value: those held, and the others from one call of
+        ``build_many(missing keys)`` -> {key: value}; a key it leaves out is remembered as having none."""
+        found, missing = {}, []
+        with self._lock:
+            if self._version != kb_version:
+                self._items.clear()
+                self._version = kb_version
+            for key in keys:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key]
+                else:
+                    missing.append(key)
+        if missing:
+            built = build_many(missing)
+            with self._lock:
+                for key in missing:
+                    found[key] = built.get(key, ABSENT)
+                    if self._version == kb_version:
+                        self._items[key] = found[key]
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return {key: value for key, value in found.items() if value is not ABSENT}
+
     def clear(self):
         with self._lock:
             self._items.clear()
             self._version = None
+
+
+ABSENT = object()  # InProcess.get_many: a key known to have no value
 
 
 # The condition snapshots, name lookups and plan data of the newest version (each at most a few hundred kB).
@@ -165,7 +193,7 @@ def condition_data(condition, kb_version=None):
 
 
 def drugs(names, kb_version=None):
-    """``explorer.load_drugs(names)``, cached per set of names and knowledge-base version."""
+    """``explorer.load_drugs(names)``, kept per name and knowledge-base version."""
     return _lookup("drugs", explorer.load_drugs, names, kb_version)
 
 
@@ -192,15 +220,23 @@ def vocabulary(kb_version=None):
 
 
 def procedures(names, kb_version=None):
-    """``explorer.load_procedures(names)``, cached per set of names and knowledge-base version."""
+    """``explorer.load_procedures(names)``, kept per name and knowledge-base version."""
     return _lookup("procedures", explorer.load_procedures, names, kb_version)
 
 
 def _lookup(kind, load, names, kb_version):
+    """A NameLookup of ``names``, from what each name was found to name (kept per name in this process, with
+    the names that name nothing), so a new combination of known names costs no query."""
     names = sorted({n.strip().lower() for n in names if n.strip()})
     if not names:
         return explorer.NameLookup({}, {})
-    return _cached(f"{kind}:{_digest(names)}", lambda: load(names), kb_version)
+
+    def load_each(missing):
+        found = load(missing)
+        return {name: (slug, found.items[slug]) for name in missing if (slug := found.names.get(name))}
+
+    named = _parts(f"{kind}-name", names, load_each, kb_version or version())
+    return explorer.NameLookup(dict(named.values()), {n: slug for n, (slug, _) in named.items()})
 
 
 def content_as_of(kb_version=None):
@@ -223,11 +259,51 @@ def patient_factors(kb_version=None):
     )
 
 
+def _parts(kind, keys, load, kb_version):
+    """{key: part} from this process's store, one ``load(missing keys)`` for the rest (see InProcess.get_many)."""
+    found = _plan_parts.get_many(
+        kb_version, [(kind, key) for key in keys], lambda missing: _by_kind(kind, missing, load)
+    )
+    return {key: value for (_kind, key), value in found.items()}
+
+
+def _by_kind(kind, missing, load):
+    return {(kind, key): value for key, value in load([key for _kind, key in missing]).items()}
+
+
+def _touching(sides):
+    """load([(kind, slug)…]) -> {(kind, slug): InteractionRefs touching that drug or class on either side}, in
+    one query for all of them."""
+    drugs = [slug for kind, slug in sides if kind == explorer.KIND_DRUG]
+    classes = [slug for kind, slug in sides if kind == explorer.KIND_DRUG_CLASS]
+    found = {side: [] for side in sides}
+    for ref in explorer.interaction_refs_by_slug(drugs, classes):
+        for side in {(ref.a_kind, ref.a_slug), (ref.b_kind, ref.b_slug)}:
+            if side in found:
+                found[side].append(ref)
+    return {side: tuple(refs) for side, refs in found.items()}
+
+
+# Each knowledge-base drug's, class's and procedure's plan parts, so a new plan or patient costs no query.
+_plan_parts = InProcess(4 * settings.KB_VALUES_IN_PROCESS)
+
+
 def plan_data(criteria, kb_version=None):
-    """``plan.load(criteria)``, cached per set of drugs, current medicines and procedures (nothing else of the
-    patient: the check itself is computed per request)."""
-    key = [",".join(sorted(set(part))) for part in (criteria.drugs, criteria.current, criteria.procedures)]
-    return _cached(f"plan:{_digest(key)}", lambda: plan.load(criteria), kb_version)
+    """The same as ``plan.load(criteria)``, assembled from parts kept in this process per drug, class and
+    procedure (``plan.load_drug_parts``…): once each has been read, a plan check or summary for any plan and
+    patient reads nothing from the database but the version. Current medicines outside the knowledge base
+    count through their class (from the medicine vocabulary)."""
+    kb_version = kb_version or version()
+    parts = _parts("drug", sorted({*criteria.drugs, *criteria.current}), plan.load_drug_parts, kb_version)
+    words = vocabulary(kb_version)
+    others = {words.get(slug) for slug in criteria.current if slug not in parts}
+    classes = {part.info.class_slug for part in parts.values()} | {w.class_slug for w in others if w and w.class_slug}
+    sides = [(explorer.KIND_DRUG, slug) for slug in sorted(parts)]
+    sides += [(explorer.KIND_DRUG_CLASS, slug) for slug in sorted(classes)]
+    touching = [ref for refs in _parts("interactions", sides, _touching, kb_version).values() for ref in refs]
+    procedures = _parts("procedure", sorted(set(criteria.procedures)), plan.load_procedure_parts, kb_version)
+    check_sources = _cached("check-sources", plan.load_check_sources, kb_version)
+    return plan.assemble(criteria, parts, procedures, touching, check_sources)
 
 
 # --- whole pages -------------------------------------------------------------------------------
@@ -326,6 +402,7 @@ def clear():
     with _vocabulary_lock:
         _vocabularies.clear()
     _in_process.clear()
+    _plan_parts.clear()
     fragments.clear()
 
 

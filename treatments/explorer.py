@@ -1040,6 +1040,19 @@ def interaction_refs(drug_ids, class_ids):
     touching = Q()
     for side in ("a", "b"):
         touching |= Q(**{f"drug_{side}_id__in": drug_ids}) | Q(**{f"class_{side}_id__in": class_ids})
+    return _interaction_refs(touching)
+
+
+def interaction_refs_by_slug(drug_slugs, class_slugs):
+    """``interaction_refs`` for drugs and classes named by slug."""
+    touching = Q()
+    for side in ("a", "b"):
+        touching |= Q(**{f"drug_{side}__slug__in": sorted(drug_slugs)})
+        touching |= Q(**{f"class_{side}__slug__in": sorted(class_slugs)})
+    return _interaction_refs(touching)
+
+
+def _interaction_refs(touching):
     qs = (
         m.Interaction.objects.published()
         .filter(touching)

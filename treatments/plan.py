@@ -146,27 +146,30 @@ class PlanResult:
         return self.worst_severity in ("contraindicated", "major")
 
 
-def load(criteria):
-    """Everything a plan check needs, in a fixed number of queries.
+@dataclass(frozen=True)
+class DrugPart:
+    """What a plan needs of one knowledge-base drug: built once per drug (``load_drug_parts``)."""
 
-    Queries: the plan's drugs and current medicines with their prefetches (see
-    Drug.objects.for_explorer), the interactions that touch them or their classes and their sources,
-    the requested procedures and their sources, and the sources the plan checks cite. What it reads
-    depends on the plan, never on the size of the knowledge base.
-    """
-    drug_objects = list(m.Drug.objects.for_explorer().filter(slug__in={*criteria.drugs, *criteria.current}))
-    # Current medicines outside the knowledge base still meet class-level pairs (citalopram is an SSRI).
-    other_classes = (
-        m.Medicine.objects.published()
-        .filter(slug__in=sorted(set(criteria.current) - {d.slug for d in drug_objects}), drug_class__isnull=False)
-        .values_list("drug_class_id", flat=True)
-    )
-    drugs = {d.slug: explorer.drug_info(d) for d in drug_objects}
-    patient_texts = {
-        d.slug: {lang: handout.texts(d, PATIENT_FIELDS, lang) for lang in handout.LANGUAGES} for d in drug_objects
+    info: explorer.DrugInfo
+    patient_texts: dict  # {language: {field: handout.Text}}
+    spanish_reviewed: object  # date or None
+
+
+def load_drug_parts(slugs):
+    """{slug: DrugPart} of the published knowledge-base drugs among ``slugs`` (others are left out)."""
+    return {
+        d.slug: DrugPart(
+            explorer.drug_info(d),
+            {lang: handout.texts(d, PATIENT_FIELDS, lang) for lang in handout.LANGUAGES},
+            d.spanish_reviewed,
+        )
+        for d in m.Drug.objects.for_explorer().filter(slug__in=sorted(set(slugs)))
     }
-    spanish_reviewed = {d.slug: d.spanish_reviewed for d in drug_objects}
-    procedures = {
+
+
+def load_procedure_parts(slugs):
+    """{slug: ProcedureInfo} of the published procedures among ``slugs``."""
+    return {
         p.slug: ProcedureInfo(
             p.slug,
             p.name,
@@ -178,21 +181,51 @@ def load(criteria):
             {lang: handout.texts(p, ["patient_text"], lang)["patient_text"] for lang in handout.LANGUAGES},
         )
         for p in m.Procedure.objects.published()
-        .filter(slug__in=criteria.procedures)
+        .filter(slug__in=sorted(set(slugs)))
         .prefetch_related(explorer.published_sources())
     }
+
+
+def load_check_sources():
+    """{key: SourceRef} of the sources the non-pairwise checks cite."""
     keys = {k for keys in CHECK_SOURCES.values() for k in keys}
-    check_sources = {s.key: explorer.source_ref(s) for s in m.Source.objects.published().filter(key__in=keys)}
-    return PlanData(
-        drugs=drugs,
-        procedures=procedures,
-        interactions=explorer.interaction_refs(
-            [d.pk for d in drug_objects], [*(d.drug_class_id for d in drug_objects), *other_classes]
-        ),
-        check_sources=check_sources,
-        patient_texts=patient_texts,
-        spanish_reviewed=spanish_reviewed,
+    return {s.key: explorer.source_ref(s) for s in m.Source.objects.published().filter(key__in=keys)}
+
+
+def current_classes(criteria, known):
+    """Slugs of the classes of the current medicines outside the knowledge base (``known``: its drugs' slugs):
+    they still meet class-level pairs (citalopram is an SSRI)."""
+    rows = m.Medicine.objects.published().filter(
+        slug__in=sorted(set(criteria.current) - set(known)), drug_class__isnull=False
     )
+    return sorted(set(rows.values_list("drug_class__slug", flat=True)))
+
+
+def assemble(criteria, parts, procedures, interactions, check_sources):
+    """The ``PlanData`` of a plan from its parts: ``parts`` {slug: DrugPart} of the plan's drugs and current
+    medicines that are knowledge-base drugs, ``procedures`` {slug: ProcedureInfo}, ``interactions`` every
+    InteractionRef touching one of those drugs, their classes or the other current medicines' classes."""
+    parts = dict(sorted(parts.items(), key=lambda item: (item[1].info.name, item[0])))  # as the query orders them
+    procedures = dict(sorted(procedures.items(), key=lambda item: (item[1].name, item[0])))
+    return PlanData(
+        drugs={slug: part.info for slug, part in parts.items()},
+        procedures=procedures,
+        interactions=tuple(sorted({i.key: i for i in interactions}.values(), key=lambda i: i.key)),
+        check_sources=check_sources,
+        patient_texts={slug: part.patient_texts for slug, part in parts.items()},
+        spanish_reviewed={slug: part.spanish_reviewed for slug, part in parts.items()},
+    )
+
+
+def load(criteria):
+    """Everything a plan check needs, straight from the database (``cache.plan_data`` builds the same from parts
+    kept per drug, class and procedure). What it reads depends on the plan, never on the size of the knowledge
+    base: the plan's drugs and current medicines with their prefetches (``Drug.objects.for_explorer``), the
+    interactions touching them or their classes, the requested procedures, and the sources the checks cite."""
+    parts = load_drug_parts({*criteria.drugs, *criteria.current})
+    classes = {part.info.class_slug for part in parts.values()} | set(current_classes(criteria, parts))
+    interactions = explorer.interaction_refs_by_slug(sorted(parts), sorted(classes))
+    return assemble(criteria, parts, load_procedure_parts(criteria.procedures), interactions, load_check_sources())
 
 
 def _sources(data, code):
