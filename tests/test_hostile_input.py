@@ -26,6 +26,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from treatments import cache as kb_cache
 from treatments import forms, handout, plan
 from treatments import models as m
 
@@ -416,7 +417,9 @@ def kb(real_kb):
     )
     return {
         "conditions": published(m.Condition)[:12],
-        "classes": published(m.DrugClass),
+        # The condition's own classes are the explorer's drug_class choices; the others are refused.
+        "classes": [slug for slug, _name in kb_cache.condition_data(condition).drug_classes],
+        "all_classes": published(m.DrugClass),
         "procedures": published(m.Procedure)[:8],
         "guidelines": sorted(set(guidelines)),
     }
@@ -455,7 +458,9 @@ def test_condition_csv_refuses_what_the_form_refuses(client, kb, data):
     response, where = get(client, f"/conditions/{CONDITION}/options.csv", pairs)
     expected = verdict(expectations)
     if response.status_code == 400:
+        # The error names the refused values as typed: plain text the browser must not sniff as HTML.
         assert response["Content-Type"].startswith("text/plain"), where
+        assert response["X-Content-Type-Options"] == "nosniff", where
         assert expected != OK, (where, expectations)
         text = response.content.decode()
         bad = [n for n, k in expectations.items() if k == BAD]
@@ -509,7 +514,7 @@ def test_plan_pages_refuse_what_the_plan_form_refuses(client, kb, path, data):
     if expected == BAD:  # refused: no plan and no patient worked out from the values
         assert response.status_code == 400, (where, expectations)
         if path.endswith(".txt"):
-            assert body.startswith("Invalid plan: "), where
+            assert body.startswith("Invalid plan: ") and response["X-Content-Type-Options"] == "nosniff", where
         else:
             assert 'id="plan-items-h"' not in body and 'class="patient-echo"' not in body, where
     elif expected == OK and path != "/compare/":  # compare also refuses 1 or more than 4 drugs
@@ -654,7 +659,7 @@ PAGE = st.one_of(
 def test_list_endpoints_refuse_bad_filters_by_name(client, kb, path, data):
     filters = dict(LIST_FILTERS[path])
     if "drug_class" in filters:
-        filters["drug_class"] = choice(kb["classes"])
+        filters["drug_class"] = choice(kb["all_classes"])
     filters["page"] = PAGE
     chosen = data.draw(st.lists(st.sampled_from(sorted(filters)), unique=True, max_size=3))
     pairs, expectations = [], {}
@@ -722,3 +727,25 @@ def test_interactions_check_reads_every_drugs_value(client, query):
 def test_interactions_check_still_requires_a_drug(client, query):
     response = client.get(f"/api/v1/interactions/check/?{query}")
     assert response.status_code == 400 and response.json() == {"drugs": ["This parameter is required."]}
+
+
+@fuzz(30)
+@given(
+    path=st.sampled_from(["/api/v1/explore/", "/api/v1/interactions/check/", "/api/v1/summary/", "/api/v1/drugs/"]),
+    fmt=st.one_of(st.sampled_from(["json", "csv", "api", "xml", "JSON", "", "csv,json"]), markup, st.text(max_size=8)),
+    age=st.sampled_from(["70", "abc", "300"]),
+)
+def test_the_format_parameter(client, path, fmt, age):
+    """``format`` is json or csv (the explore endpoint's CSV); any other is a 400 naming it, never an HTML page."""
+    own = {"/api/v1/explore/": [("condition", CONDITION), ("age", age)], "/api/v1/drugs/": []}
+    pairs = [*own.get(path, [("drugs", "pregabalin"), ("age", age)]), ("format", fmt)]
+    response, where = get(client, path, pairs)
+    content_type = response["Content-Type"]
+    assert not content_type.startswith("text/html"), where
+    if fmt not in ("json", "csv", ""):
+        assert response.status_code == 400 and "format" in json.loads(response.content), where
+    elif response.status_code == 200:
+        assert age == "70" or path == "/api/v1/drugs/", where
+        assert content_type.startswith("text/csv" if fmt == "csv" else "application/json"), where
+    else:
+        assert response.status_code in (400, 406) and age != "70", (where, response.status_code, response.content[:200])
