@@ -187,6 +187,11 @@ def condition(slug, kb_version=None):
     return _cached(f"condition-row:{slug}", build, kb_version)
 
 
+def condition_named(text, kb_version, find):
+    """``find(text)``: the condition a plan names by slug or name (any case), kept per text typed."""
+    return _cached(f"condition-named:{_digest([text.strip().lower()])}", lambda: find(text), kb_version)
+
+
 def condition_data(condition, kb_version=None):
     """``explorer.load_condition(condition)``, cached per condition and knowledge-base version."""
     return _cached(f"condition:{condition.slug}", lambda: explorer.load_condition(condition), kb_version)

@@ -679,6 +679,9 @@ class ConditionData:
     beers_cns_sources: tuple = ()  # SourceRef cited for a third CNS-active drug in an older adult
     current_drugs: dict = field(default_factory=dict)  # slug -> medicines.MedicineRef of each current ingredient
     rules: tuple = ()  # medicines.RuleRef: the mechanism rules, per request (from the vocabulary)
+    # (drug slug, current medicine slug, older adult) -> pair_findings: the same for every patient, so worked out
+    # once per snapshot; ``with_current`` copies share it. Not part of the data (left out of equality).
+    pair_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -1834,13 +1837,28 @@ def pair_findings(a, b, interactions, rules, older_adult):
 def findings_with_current(drug, patient, data):
     """[(current medicine's name, InteractionRef)] of one drug with each of the patient's current medicines."""
     found = []
+    memo = data.pair_memo
+    if memo.get(RULES) is not data.rules:  # the findings hold for these mechanism rules only
+        memo.clear()
+        memo[RULES] = data.rules
     for slug in patient.current:
         other = data.current_drugs.get(slug)
         if other is None or other.slug == drug.slug:
             continue
-        for i in pair_findings(drug, other, data.interactions, data.rules, patient.older_adult):
-            found.append((other.name, i))
+        key = (drug.slug, other.slug, patient.older_adult)
+        findings = memo.get(key)
+        if findings is None:
+            findings = tuple(pair_findings(drug, other, data.interactions, data.rules, patient.older_adult))
+            if len(memo) >= PAIR_MEMO_SIZE:
+                memo.clear()  # bounded: a long-running process meets many medicines
+                memo[RULES] = data.rules
+            memo[key] = findings
+        found.extend((other.name, i) for i in findings)
     return found
+
+
+PAIR_MEMO_SIZE = 50_000
+RULES = "rules"  # ConditionData.pair_memo's entry for the rules its findings were worked out with
 
 
 def _class_interactions(target, found, target_names):

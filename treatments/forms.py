@@ -418,9 +418,10 @@ class PlanForm(PatientForm):
     procedures = DrugNamesField(label="Procedures in the plan")
     condition = forms.CharField(label="Condition (optional)", required=False, max_length=MAX_NAME_LENGTH)
 
-    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=(), vocabulary=None):
+    def __init__(self, data=None, *, drug_lookup, procedure_lookup, factors=(), vocabulary=None, condition_lookup=None):
         super().__init__(data, drug_lookup=drug_lookup, factors=factors, vocabulary=vocabulary)
         self.procedure_lookup = procedure_lookup
+        self.condition_lookup = condition_lookup or find_condition
         self.condition = None
 
     def drug_fields(self):
@@ -431,15 +432,7 @@ class PlanForm(PatientForm):
         text = self.cleaned_data["condition"].strip()
         if not text:
             return ""
-        self.condition = (
-            m.Condition.objects.published()
-            .annotate(lower_name=Lower("name"))
-            .filter(Q(slug=text.lower()) | Q(lower_name=text.lower()))
-            .only(
-                "slug", "name", "patient_description_en", "patient_description_es", "spanish_reviewed", "spanish_source"
-            )
-            .first()
-        )
+        self.condition = self.condition_lookup(text)
         if self.condition is None:
             raise forms.ValidationError(f"No published condition is called “{text}”.")
         return self.condition.slug
@@ -469,6 +462,17 @@ class PlanForm(PatientForm):
             condition=c.get("condition") or "",
             condition_name=self.condition.name if self.condition else "",
         )
+
+
+def find_condition(text):
+    """The published condition whose slug or name is ``text`` (any case), with what a summary shows, or None."""
+    return (
+        m.Condition.objects.published()
+        .annotate(lower_name=Lower("name"))
+        .filter(Q(slug=text.lower()) | Q(lower_name=text.lower()))
+        .only("slug", "name", "patient_description_en", "patient_description_es", "spanish_reviewed", "spanish_source")
+        .first()
+    )
 
 
 # --- binding a request ------------------------------------------------------------------------------
@@ -523,6 +527,7 @@ def bind_plan(request):
         vocabulary=vocabulary(request),
         procedure_lookup=procedure_lookup(request),
         factors=cache.patient_factors(kb_version),
+        condition_lookup=lambda text: cache.condition_named(text, kb_version, find_condition),
     )
     if not form.is_valid():
         return form, None, None, None

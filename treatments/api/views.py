@@ -318,7 +318,7 @@ def explore(request):
         "options": result.options,
         "workup": result.workup,
     }
-    return Response(s.ExploreSerializer(payload, context={"current_slugs": current_names}).data)
+    return Response(s.represent(s.ExploreSerializer, payload, {"current_slugs": current_names}))
 
 
 # --- plan check and patient summary -------------------------------------------------------------------------
@@ -366,7 +366,7 @@ def interactions_check(request):
     if not any(part.strip() for value in request.query_params.getlist("drugs") for part in value.split(",")):
         raise ValidationError({"drugs": ["This parameter is required."]})
     _data, result, _condition = _checked_plan(request, INTERACTIONS_PARAMETERS)
-    return Response(s.PlanCheckSerializer(result).data)
+    return Response(s.represent(s.PlanCheckSerializer, result))
 
 
 @extend_schema(parameters=SUMMARY_PARAMETERS, responses=s.SummarySerializer)
@@ -379,6 +379,6 @@ def summary(request):
     if lang not in handout.LANGUAGES:
         raise ValidationError({"lang": [f"Choose one of: {', '.join(handout.LANGUAGES)}."]})
     content = plan.summary_for(data, result, condition, lang)
-    response = Response(s.SummarySerializer(content).data)
+    response = Response(s.represent(s.SummarySerializer, content))
     response["Content-Language"] = lang
     return response
