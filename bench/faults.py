@@ -158,16 +158,30 @@ def postgres_ready(url):
 
 @contextmanager
 def postgres_stopped(cluster, url):
-    """PostgreSQL stopped (fast: sessions are ended) for the body of the with-block, and always started again."""
-    subprocess.run(["pg_ctlcluster", *cluster, "stop", "-m", "fast"], check=True)
+    """PostgreSQL stopped (fast: sessions are ended) for the body of the with-block, and always started again.
+
+    The server is shared: Ctrl-C and SIGTERM are held while it stops and while it starts, and a signal that
+    came while it stopped is raised only inside the ``try``, so the ``finally`` starts it again whatever came."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
+        subprocess.run(["pg_ctlcluster", *cluster, "stop", "-m", "fast"], check=True)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held meanwhile is raised here, in the try
         yield
     finally:
-        subprocess.run(["pg_ctlcluster", *cluster, "start"], check=True)
-        for _ in range(300):
-            if postgres_ready(url):
-                break
-            time.sleep(0.1)
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+        try:
+            start_postgres(cluster, url)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def start_postgres(cluster, url):
+    for _ in range(3):
+        subprocess.run(["pg_ctlcluster", *cluster, "start"], check=False)
+        if seconds_until(lambda: postgres_ready(url), 10, interval=0.1) is not None:
+            return
+    raise RuntimeError(f"PostgreSQL did not start again: run pg_ctlcluster {' '.join(cluster)} start")
 
 
 def ensure_static():
