@@ -19,6 +19,7 @@ Both databases are dropped at the end, whatever happens.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,7 @@ def difference(a, b):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # drop the databases on a polite kill too
     started = time.monotonic()
     problems = []
     postgres = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
