@@ -98,13 +98,17 @@ MISSING = [name for name, found in TOOLS.items() if not found]
 
 
 @pytest.fixture
-def two_servers():
+def two_servers(monkeypatch):
     if MISSING:
         if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
             pytest.fail(f"missing under CI: {', '.join(MISSING)}")
         pytest.skip(f"needs {', '.join(MISSING)}")
     ensure_static()
     postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if postgres and not os.environ.get("BENCH_POSTGRES"):  # the server the tests run on
+        db = settings.DATABASES["default"]
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        monkeypatch.setenv("BENCH_POSTGRES", f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}")
     name = f"neuro_fault_pytest_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="neuro-fault-test-") as tmp:
         try:
