@@ -619,10 +619,10 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # Medicines: count + page + ingredients + properties (+ sources).
 # Explore: condition (+ sources), then what the condition page runs (the version is read once per
 # request): the explorer's load_condition (22, cache cold), patient factors for the FilterSet and the
-# medicine vocabulary (7, once per process and knowledge-base version: medicines, ingredients, properties
-# (+ sources), a check for drugs without a medicine, mechanism rules (+ sources)).
+# medicine vocabulary (8, once per process and knowledge-base version: sources, properties' sources,
+# properties, medicines, ingredients, a check for drugs without a medicine, mechanism rules (+ sources)).
 # Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names, the
-# vocabulary (7), the plan's parts (18, cache cold: cache.plan_data). The summary adds the procedure names (one lookup), the
+# vocabulary (8), the plan's parts (18, cache cold: cache.plan_data). The summary adds the procedure names (one lookup), the
 # requested procedures (+ sources), the condition (by slug or name) and the content date.
 QUERIES = {
     "conditions/": 4,
@@ -634,9 +634,9 @@ QUERIES = {
     "sources/": 3,
     "patient-factors/": 3,
     "drugs/pregabalin/": 19,
-    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 37,
-    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 30,
-    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 34,
+    f"explore/?condition={PDN}&age=80&crcl=20&current=tramadol&factors=depression": 38,
+    "interactions/check/?drugs=pregabalin,tramadol&age=80&crcl=20&current=duloxetine&factors=depression": 31,
+    f"summary/?condition={PDN}&drugs=pregabalin,tramadol&procedures=spinal-cord-stimulation": 35,
 }
 
 

@@ -151,9 +151,9 @@ def test_plan_page_query_count_is_constant(client, plan_world, django_assert_num
     # Cold cache: the knowledge-base version (treatments/cache.py), patient factors for the form, the
     # drug names entered (one lookup), then the plan's parts (cache.plan_data): its drugs with 13 prefetches
     # (see Drug.objects.for_explorer), the interactions touching them or their classes (+ sources, + the rules
-    # they override) and the sources the checks cite; and the medicine vocabulary with the mechanism rules (7,
+    # they override) and the sources the checks cite; and the medicine vocabulary with the mechanism rules (8,
     # once per process).
-    with django_assert_num_queries(30):
+    with django_assert_num_queries(31):
         assert client.get(reverse("treatments:plan"), params).status_code == 200
     # Warm cache, new query string: only the version; the choices, names and plan data are cached.
     with django_assert_num_queries(1):

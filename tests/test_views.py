@@ -52,9 +52,9 @@ def test_htmx_request_gets_only_the_explorer_fragment(client, condition_url):
 # sources, class cautions + sources, bands + sources, default doses + sources, schedules, approvals),
 # the drugs' medicines and their properties (+ sources), procedure indications (+ sources), work-up
 # (+ sources), interactions touching them (+ sources, + the rules they override), patient factors for the
-# form, the source cited for duplication, and the medicine vocabulary (7 queries, once per process and
+# form, the source cited for duplication, and the medicine vocabulary (8 queries, once per process and
 # knowledge-base version: see treatments/medicines.py).
-CONDITION_QUERIES = 37
+CONDITION_QUERIES = 38
 # Warm, new query string: the version only (the condition, its data, factors and medicines are in this process).
 CONDITION_QUERIES_WARM = 1
 
@@ -298,3 +298,19 @@ def test_stand_in_factors_show_only_when_an_old_address_ticks_them(client, condi
     old = client.get(condition_url, {"factors": "renal-impairment,depression"}).text
     assert re.search(r'<input type="checkbox" name="factors" value="renal-impairment"[^>]*checked', old)
     assert "may apply" in old  # the stand-in's CrCl range only partly covers duloxetine's CrCl < 30 rule
+
+
+def test_flag_names_is_the_one_line_list_of_a_drugs_flags():
+    # The flag line of an option card and of the answer box: names joined by "; ", uncertain ones marked, and
+    # escaped like the {% for %} loop it replaces.
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    flags = [
+        SimpleNamespace(applies_when="Age ≥ 65", certain=True),
+        SimpleNamespace(applies_when="CrCl < 30 mL/min", certain=False),
+    ]
+    template = Template("{% load clinical %}{{ flags|flag_names }}")
+    assert template.render(Context({"flags": flags})) == "Age ≥ 65; CrCl &lt; 30 mL/min (may apply)"
+    assert template.render(Context({"flags": []})) == ""
