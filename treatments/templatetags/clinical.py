@@ -39,6 +39,13 @@ def days_in(segment, week):
     return days_words(segment, week)
 
 
+@register.filter
+def flag_names(flags):
+    """The one-line list of a drug's flags: 'Age 65 or over; Falls risk (may apply)' (explorer.Flag rows).
+    Plain text: the template escapes it."""
+    return "; ".join(f.applies_when if f.certain else f"{f.applies_when} (may apply)" for f in flags or ())
+
+
 @lru_cache(maxsize=8192)
 def _source_url(prefix, key):
     return reverse("treatments:source", args=[key])
