@@ -658,7 +658,7 @@ class DoseGuidance(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["drug__generic_name", "-is_default", "region", "context"]
+        ordering = ["drug__generic_name", "-is_default", "region", "context", "pk"]
         verbose_name_plural = "dose guidance"
         constraints = [
             models.UniqueConstraint(fields=["drug", "region", "context"], name="treatments_doseguidance_unique"),
@@ -793,7 +793,7 @@ class RenalDoseBand(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["drug__generic_name", "region", "condition__slug", "-crcl_min"]
+        ordering = ["drug__generic_name", "region", "condition__slug", "-crcl_min", "pk"]
         constraints = [
             # One band per lower bound, per drug, region and indication (or for any indication).
             models.UniqueConstraint(
@@ -935,7 +935,7 @@ class ControlledSchedule(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["drug__generic_name", "region"]
+        ordering = ["drug__generic_name", "region", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["drug", "region"], name="treatments_controlledschedule_unique"),
         ]
@@ -957,7 +957,7 @@ class RegulatoryApproval(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["drug__generic_name", "region", "year"]
+        ordering = ["drug__generic_name", "region", "year", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["drug", "region", "indication"], name="treatments_regulatoryapproval_unique"
@@ -1106,7 +1106,7 @@ class Recommendation(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["condition__name", "guideline__key"]
+        ordering = ["condition__name", "guideline__key", "pk"]
         constraints = [
             # A recommendation is about exactly one thing: a class or a drug.
             models.CheckConstraint(
@@ -1163,7 +1163,7 @@ class ProcedureIndication(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["condition__name", "procedure__name"]
+        ordering = ["condition__name", "procedure__name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["condition", "procedure"], name="treatments_procedureindication_unique"),
         ]
@@ -1183,7 +1183,7 @@ class WorkupItem(ClinicalRecord):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        ordering = ["condition__name", "priority", "diagnostic__name"]
+        ordering = ["condition__name", "priority", "diagnostic__name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["condition", "diagnostic"], name="treatments_workupitem_unique"),
         ]

@@ -1,3 +1,4 @@
+import unicodedata
 from functools import wraps
 
 import segno
@@ -66,13 +67,16 @@ def search(request):
     results = None
     if len(q) > MAX_QUERY_LENGTH:
         error = f"Search for at most {MAX_QUERY_LENGTH} characters."
+    elif any(unicodedata.category(c) == "Cc" for c in q):  # e.g. a NUL, which PostgreSQL text cannot hold
+        error = "Search text cannot contain control characters."
     elif q:
         results = _search(q)
     total = sum(len(v) for v in results.values()) if results else 0
+    shown = "".join(c for c in q[:MAX_QUERY_LENGTH] if unicodedata.category(c) != "Cc")
     return render(
         request,
         "treatments/search.html",
-        {"q": q[:MAX_QUERY_LENGTH], "results": results, "total": total, "error": error},
+        {"q": shown, "results": results, "total": total, "error": error},
         status=400 if error else 200,
     )
 
