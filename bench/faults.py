@@ -551,7 +551,8 @@ def kb_state(env):
 
 def create_editor(env):
     """A superuser for the run (a random password, in this process only); returns (username, password)."""
-    username, password = "fault-drill-editor", secrets.token_urlsafe(24)
+    username = "fault-drill-editor"
+    password = secrets.token_urlsafe(24)
     subprocess.run(
         [PY, "manage.py", "createsuperuser", "--noinput", "--username", username, "--email", "drill@example.org"],
         cwd=ROOT,

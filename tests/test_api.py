@@ -622,8 +622,8 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(client, world, low_thr
 # medicine vocabulary (8, once per process and knowledge-base version: sources, properties' sources,
 # properties, medicines, ingredients, a check for drugs without a medicine, mechanism rules (+ sources)).
 # Plan check: what the plan page runs: patient factors for the form, one lookup of the drug names, the
-# vocabulary (8), the plan's parts (18, cache cold: cache.plan_data). The summary adds the procedure names (one lookup), the
-# requested procedures (+ sources), the condition (by slug or name) and the content date.
+# vocabulary (8), the plan's parts (18, cache cold: cache.plan_data). The summary adds the procedure names (one
+# lookup), the requested procedures (+ sources), the condition (by slug or name) and the content date.
 QUERIES = {
     "conditions/": 4,
     "drug-classes/": 5,

@@ -32,7 +32,8 @@ def patients(seed, count, guidelines=()):
     for _ in range(count):
         query = {"age": rng.randint(18, 100), "crcl": rng.choice(["", 10, 29, 30, 59, 60, 90])}
         query["current"] = rng.sample(["tramadol", "sertraline", "warfarin", "ciprofloxacin", "lorazepam"], 2)
-        query["factors"] = rng.sample(["depression", "epilepsy", "falls-risk", "insomnia", "cardiac-conduction-disease"], 2)
+        factors = ["depression", "epilepsy", "falls-risk", "insomnia", "cardiac-conduction-disease"]
+        query["factors"] = rng.sample(factors, 2)
         if guidelines and rng.random() < 0.5:
             query["guideline"] = rng.choice(guidelines)
         if rng.random() < 0.3:
