@@ -1,14 +1,17 @@
 """Nothing from the record is kept: after SMART launches and CDS Hooks calls for every test patient, no table,
 cache entry, log line or file written holds any of their identifiers, names, birth dates or medication texts."""
 
+import gzip
 import json
 import logging
 import os
+import pickle
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -47,10 +50,33 @@ def database_text():
     return "\n".join(rows)
 
 
+def readable(value):
+    """Every string in a cached value: pickled values unpickled, gzip bodies (stored pages) decompressed."""
+    if isinstance(value, bytes):
+        for undo in (pickle.loads, gzip.decompress):
+            try:
+                return readable(undo(value))
+            except Exception:  # noqa: BLE001 - not that kind of bytes
+                continue
+        return value.decode(errors="ignore")
+    if isinstance(value, dict):
+        return "\n".join(readable(k) + readable(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return "\n".join(readable(v) for v in value)
+    return repr(value)
+
+
 def cache_text():
-    locations = getattr(cache, "_cache", {})  # local memory: every stored value, pickled
-    values = [repr(k) + repr(v) for k, v in locations.items()]
-    values += [repr(k) + repr(v) for k, v in kb_cache._recent.items()]
+    """The shared cache (local memory, or every key and value in Redis) and this process's own stores."""
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # local memory: every stored value, pickled
+        values = [readable(k) + readable(v) for k, v in cache._cache.items()]
+    else:
+        client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+        values = [readable(k) + readable(client.get(k)) for k in client.scan_iter(f"{REDIS_PREFIX}*")]
+        assert values, "nothing reached Redis: the test would prove nothing"
+    values += [readable(k) + readable(v) for k, v in kb_cache._recent.items()]
+    for store in (kb_cache._in_process, kb_cache._plan_parts, kb_cache.fragments):
+        values += [readable(k) + readable(v) for k, v in store._items.items()]
     return "\n".join(values)
 
 
@@ -72,7 +98,42 @@ def of(items, kind):
     return [r for r in items if r["resourceType"] == kind]
 
 
-def test_nothing_from_the_record_is_kept(client, settings, monkeypatch, caplog):
+REDIS_PREFIX = f"no-record-{uuid.uuid4().hex[:8]}"
+
+
+def redis_available():
+    try:
+        return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def shared_cache(request, settings):
+    """The test runs with each cache the README describes: local memory, and Redis (skipped without a server at
+    127.0.0.1:6379, required under CI)."""
+    if request.param == "redis":
+        if not redis_available():
+            if os.environ.get("CI") == "true":
+                pytest.fail("Redis is not running at 127.0.0.1:6379")
+            pytest.skip("no Redis at 127.0.0.1:6379")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "treatments.resilient_cache.ResilientRedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/0",
+                "KEY_PREFIX": REDIS_PREFIX,
+            }
+        }
+    kb_cache.clear()
+    yield request.param
+    if request.param == "redis":
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        for key in client.scan_iter(f"{REDIS_PREFIX}*"):
+            client.delete(key)
+    kb_cache.clear()
+
+
+def test_nothing_from_the_record_is_kept(client, settings, monkeypatch, caplog, shared_cache):
     caplog.set_level(logging.DEBUG)
     start = time.time() - 1
     signer = Signer()
