@@ -20,8 +20,9 @@ names are the same at every size, so with the same seed the 1× and 100× runs s
 the figures compare the same work against a larger knowledge base, which must not make it grow.
 
 Besides DIR/<endpoint>.txt it writes DIR/<endpoint>-warmup.txt: every condition several times (each a new
-patient), which bench/run.py sends before measuring so that every worker has loaded every condition once,
-as long-running workers have; then the measured requests are new patients against a warm knowledge base.
+patient), and for the plan pages every drug twice, which bench/run.py sends before measuring so that every
+worker has read every condition and drug once, as long-running workers have; then the measured requests are
+new patients against a warm knowledge base.
 """
 
 import faulthandler
@@ -98,14 +99,15 @@ def patient(rng, v):
     return pairs
 
 
-def address(kind, rng, v, condition=None):
+def address(kind, rng, v, condition=None, drug=None):
     condition = condition or rng.choice(v["conditions"])
     query = patient(rng, v)
     if kind == "explorer":
         return f"/conditions/{condition}/?" + urlencode(query, quote_via=quote)
     if kind == "api-explore":
         return "/api/v1/explore/?" + urlencode([("condition", condition), *query], quote_via=quote)
-    drugs = [("drugs", slug) for slug in rng.sample(v["drugs"], rng.randint(1, min(3, len(v["drugs"]))))]
+    chosen = [drug] if drug else rng.sample(v["drugs"], rng.randint(1, min(3, len(v["drugs"]))))
+    drugs = [("drugs", slug) for slug in chosen]
     path = {"plan": "/plan/", "summary": "/plan/summary/"}[kind]
     return path + "?" + urlencode([("condition", condition), *drugs, *query], quote_via=quote)
 
@@ -122,6 +124,8 @@ def generate(directory, lines, seed=18):
             seen[address(kind, rng, v)] = None
         (directory / f"{kind}.txt").write_text("\n".join(seen) + "\n")
         warm = [address(kind, rng, v, c) for c in v["conditions"] for _ in range(WARM_UP_PER_CONDITION[kind])]
+        if kind in ("plan", "summary"):  # and every drug once, as long-running workers have read each
+            warm += [address(kind, rng, v, drug=d) for d in v["drugs"] for _ in range(2)]
         rng.shuffle(warm)
         (directory / f"{kind}-warmup.txt").write_text("\n".join(warm) + "\n")
     return {key: len(value) for key, value in v.items()}
@@ -142,6 +146,9 @@ def sample(directory, count):
     first = {}
     for path in (Path(directory) / "explorer-warmup.txt").read_text().split():
         first.setdefault(path.partition("?")[0], path)
+    for kind in ("plan", "summary"):  # every drug once (see generate)
+        for path in (Path(directory) / f"{kind}-warmup.txt").read_text().split():
+            first.setdefault(path, path)
     start = time.perf_counter()
     for path in first.values():
         response = client.get(path)
