@@ -299,8 +299,10 @@ def plan_data(criteria, kb_version=None):
     patient reads nothing from the database but the version. Current medicines outside the knowledge base
     count through their class (from the medicine vocabulary)."""
     kb_version = kb_version or version()
-    parts = _parts("drug", sorted({*criteria.drugs, *criteria.current}), plan.load_drug_parts, kb_version)
     words = vocabulary(kb_version)
+    # Current medicines the vocabulary knows are not knowledge-base drugs have no drug part to look for.
+    current = [slug for slug in criteria.current if getattr(words.get(slug), "is_drug", True)]
+    parts = _parts("drug", sorted({*criteria.drugs, *current}), plan.load_drug_parts, kb_version)
     others = {words.get(slug) for slug in criteria.current if slug not in parts}
     classes = {part.info.class_slug for part in parts.values()} | {w.class_slug for w in others if w and w.class_slug}
     sides = [(explorer.KIND_DRUG, slug) for slug in sorted(parts)]
