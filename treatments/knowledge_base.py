@@ -155,6 +155,14 @@ def load(directory=None):
     """Validate and load every family file, all or nothing. Raises KnowledgeBaseError."""
     directory = Path(directory or FIXTURES_DIR)
     report = LoadReport()
+    remembered = m.NATURAL_KEYS.set({})  # for this load only: a rolled-back load forgets what it found
+    try:
+        return _load_all(directory, report)
+    finally:
+        m.NATURAL_KEYS.reset(remembered)
+
+
+def _load_all(directory, report):
     with transaction.atomic():
         for filename, _models in FAMILIES:
             path = directory / filename

@@ -6,6 +6,7 @@ fixtures in ``fixtures/`` never mention a numeric id. Clinical *rules* (what is 
 live in ``treatments/explorer.py``; this module only states what a record is.
 """
 
+import contextvars
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -222,12 +223,26 @@ class ClinicalQuerySet(models.QuerySet):
         return self.filter(next_review_due__lt=today).exclude(status=ReviewStatus.RETIRED)
 
 
+# While the loader runs (knowledge_base.load), each record found by natural key is remembered, so a key that
+# thousands of fixtures name (a source, a drug) is looked up once: {(model, natural key): instance}.
+NATURAL_KEYS = contextvars.ContextVar("natural_keys", default=None)
+
+
 class NaturalKeyManager(models.Manager.from_queryset(ClinicalQuerySet)):
     """Looks records up by the fields named in ``Model.NATURAL_KEY`` (for fixtures)."""
 
     use_in_migrations = False
 
     def get_by_natural_key(self, *values):
+        memo = NATURAL_KEYS.get()
+        if memo is None:
+            return self._by_natural_key(values)
+        key = (self.model, values)
+        if key not in memo:
+            memo[key] = self._by_natural_key(values)  # a miss raises DoesNotExist and is not remembered
+        return memo[key]
+
+    def _by_natural_key(self, values):
         lookups = {}
         for field, value in zip(self.model.NATURAL_KEY, values, strict=True):
             if value in ("", None) and field.endswith("__slug"):
