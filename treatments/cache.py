@@ -3,15 +3,18 @@
 The knowledge base changes rarely and is read on every page. Two layers sit in the cache from
 settings (local memory, or Redis when ``REDIS_URL`` is set, so several app servers share it):
 
-- data: what ``explorer.load_condition``, ``explorer.load_drugs`` and ``plan.load`` build, one entry
-  per condition, per set of named drugs and per plan, so an entry's size never grows with the rest
-  of the knowledge base;
+- data: what ``explorer.load_condition`` builds, one entry per condition (and the condition's row), so an
+  entry's size never grows with the rest of the knowledge base;
 - pages: ``cached_page`` keeps whole public GET responses keyed by the normalised query string (see
   ``page_key``), with the per-response CSP nonce put back on every hit (a page that uses one), and a
   gzip copy made once, at store time, for clients that accept it.
 
 Every key carries ``version()``; a published change produces a new version, so the very next request
 loads afresh and old entries simply expire.
+
+Each process also keeps the newest version's values in its own memory (``InProcess``): the data above, and
+the parts plans and name lookups are assembled from — per drug, per drug's or class's interactions, per
+procedure, per name typed — so a new patient or plan costs one query (the version) once those were read.
 
 The version is one row (``KnowledgeBaseVersion``) whose number rises with every history record.
 Every clinical model keeps its history with django-simple-history, and every write path (admin,
@@ -289,7 +292,7 @@ def _touching(sides):
     return {side: tuple(refs) for side, refs in found.items()}
 
 
-# Each knowledge-base drug's, class's and procedure's plan parts, so a new plan or patient costs no query.
+# Parts kept one by one: each drug's, class's and procedure's plan parts, and what each typed name names.
 _plan_parts = InProcess(4 * settings.KB_VALUES_IN_PROCESS)
 
 
