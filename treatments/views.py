@@ -94,8 +94,10 @@ def condition_detail(request, slug):
         "form": form,
         "result": result,
         "procedures": [t for t in data.targets if t.kind == explorer.KIND_PROCEDURE],
-        "workup_initial": [w for w in data.workup if w.priority == m.WorkupPriority.INITIAL],
-        "workup_targeted": [w for w in data.workup if w.priority == m.WorkupPriority.TARGETED],
+        # Initial tests first, then targeted ones.
+        "workup": [
+            w for p in (m.WorkupPriority.INITIAL, m.WorkupPriority.TARGETED) for w in data.workup if w.priority == p
+        ],
         "drug_names": drug_names,
         "plan_slugs": [],
         "record": smart.record_panel(request, condition),
